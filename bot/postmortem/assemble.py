@@ -1,0 +1,338 @@
+"""Assemble everything a post-mortem draft says from stored data: one pure function, `build_report`.
+
+The templates only lay out what is computed here, so numbers, ordering and wording of facts are
+tested in Python and a custom template cannot get them wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from bot.domain import ALL_KINDS, FollowUp, Incident, TimelineEntry
+
+from .evidence import (
+    Change,
+    Claim,
+    Flag,
+    Policy,
+    artifacts,
+    build_claims,
+    entry_confidence,
+    extract_changes,
+    policy_flags,
+)
+from .metrics import Alert, Metrics, compute_metrics, format_duration, pair_alerts
+
+# Seed 003: "All production rollback incidents require a post-mortem within 48 hours."
+POSTMORTEM_DEADLINE = timedelta(hours=48)
+
+_PREFIX = re.compile(r"^inc(?:ident)?[-_]+", re.IGNORECASE)
+_NUMERIC_ID = re.compile(r"^\d+(?:[-_]\d+)*")
+
+
+def incident_id(channel_name: str) -> str:
+    """`incident-1042` → `INC-1042`; `inc_2025-12-02-api-down` → `INC-2025-12-02`; `incident-db` → `INC-DB`.
+
+    Digits right after the prefix are the id (the rest is a slug); a name without them keeps its words.
+    """
+    name = channel_name.lstrip("#")
+    rest = _PREFIX.sub("", name)
+    if not rest:
+        return name.upper()
+    m = _NUMERIC_ID.match(rest)
+    core = m.group(0) if m else rest
+    return "INC-" + core.replace("_", "-").upper()
+
+
+def iso_utc(at: datetime) -> str:
+    """`2026-02-10T10:00:00.000Z`, the timestamp form of seed 000."""
+    # isoformat is several times faster than strftime, which matters at 100k rows.
+    return at.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    incident_id: str
+    title: str
+    channel_id: str
+    channel_name: str
+    status: str
+    severity: str | None
+    commander: str | None
+    opened_at: datetime
+    resolved_at: datetime | None
+    services: tuple[str, ...]
+    environments: tuple[str, ...]
+    tz_name: str
+    generated_at: datetime
+    postmortem_due: datetime | None  # resolution + 48 h, when the incident is resolved
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    ts: str  # Slack ts
+    at: datetime
+    iso: str
+    kind: str
+    service: str
+    ref: str
+    text: str
+    author: str
+    author_kind: str
+    source: str | None
+    capture: str
+    confidence: float
+    permalink: str | None
+    thread_ts: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionItem:
+    id: int
+    ref: str  # FU-12
+    description: str
+    owner: str
+    due: str | None  # ISO date
+    status: str
+    priority: str
+    category: str  # Prevent | Detect | Respond | Long-term
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RollbackInfo:
+    change_id: str | None
+    service: str | None
+    failed_version: str | None
+    rolled_back_to: str | None
+    failed_change_id: str | None
+    deploy_started_at: datetime | None
+    rollback_started_at: datetime
+    rollback_last_at: datetime
+    duration: str  # failed deploy start → last rollback message
+    line: str  # "Failed version v2.14.0 → rolled back to v2.13.2"
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    messages: int
+    timeline: int
+    chatter: int  # `other`: captured but not an event
+    human_messages: int
+    bot_messages: int
+    by_kind: tuple[tuple[str, int], ...]
+    followups_open: int
+    followups_done: int
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    header: Header
+    timeline: tuple[TimelineRow, ...]
+    decisions: tuple[TimelineRow, ...]
+    notes: tuple[TimelineRow, ...]
+    changes: tuple[Change, ...]
+    rollback: RollbackInfo | None
+    alerts: tuple[Alert, ...]
+    metrics: Metrics
+    claims: tuple[Claim, ...]
+    artifacts: tuple[str, ...]
+    flags: tuple[Flag, ...]
+    actions: tuple[ActionItem, ...]
+    responders: tuple[str, ...]
+    counts: Counts
+    summary: str  # facts-only draft of the summary, from the claims
+    tz: tzinfo
+    now: datetime
+
+
+_DETECT = re.compile(
+    r"\b(alert|alarm|monitor|dashboard|detect|observab|metric|slo|page|paging|probe|health ?check)",
+    re.IGNORECASE,
+)
+_RESPOND = re.compile(
+    r"\b(runbook|playbook|on-?call|escalat|communicat|status ?page|drill|practi[cs]e|respon|train)",
+    re.IGNORECASE,
+)
+_LONG = re.compile(
+    r"\b(long[- ]term|architect|redesign|migrat|canary|roadmap|re-?platform|rewrite|strategy)", re.IGNORECASE
+)
+
+
+def categorise(description: str, due: object, now: datetime) -> str:
+    """Seed 001's Prevent / Detect / Respond / Long-term, from the wording (editable in the draft)."""
+    if _LONG.search(description):
+        return "Long-term"
+    if _DETECT.search(description):
+        return "Detect"
+    if _RESPOND.search(description):
+        return "Respond"
+    if due is not None and hasattr(due, "toordinal") and due.toordinal() - now.date().toordinal() > 60:
+        return "Long-term"
+    return "Prevent"
+
+
+def _row(e: TimelineEntry) -> TimelineRow:
+    refs = e.refs
+    ref = refs.get("change_id") or refs.get("alert") or refs.get("ticket") or refs.get("commit") or ""
+    author = e.author_name or e.author_id or e.source or ""
+    return TimelineRow(
+        ts=e.ts,
+        at=e.occurred_at,
+        iso=iso_utc(e.occurred_at),
+        kind=e.kind,
+        service=refs.get("service") or "",
+        ref=ref,
+        text=e.text,
+        author=author,
+        author_kind=e.author_kind,
+        source=e.source,
+        capture=e.capture,
+        confidence=entry_confidence(e),
+        permalink=e.permalink,
+        thread_ts=e.thread_ts,
+    )
+
+
+def _rollback_info(changes: Sequence[Change]) -> RollbackInfo | None:
+    rollbacks = [c for c in changes if c.kind == "rollback"]
+    if not rollbacks:
+        return None
+    rb = rollbacks[0]
+    deploy = None
+    for c in changes:
+        if (
+            c.kind == "deploy"
+            and c.started_at <= rb.started_at
+            and (rb.service is None or c.service in (None, rb.service))
+        ):
+            deploy = c  # the latest matching deploy before the rollback wins
+    failed = rb.from_version or (deploy.version if deploy else None)
+    line = (
+        f"Failed version {failed or 'unknown (not in the timeline)'} → "
+        f"rolled back to {rb.version or 'unknown (not in the timeline)'}"
+    )
+    last = max(c.last_at for c in rollbacks)
+    duration = (
+        format_duration(last - deploy.started_at) if deploy else "unknown (no deploy before the rollback)"
+    )
+    return RollbackInfo(
+        change_id=rb.change_id,
+        service=rb.service or (deploy.service if deploy else None),
+        failed_version=failed,
+        rolled_back_to=rb.version,
+        failed_change_id=deploy.change_id if deploy else None,
+        deploy_started_at=deploy.started_at if deploy else None,
+        rollback_started_at=rb.started_at,
+        rollback_last_at=last,
+        duration=duration,
+        line=line,
+    )
+
+
+def _actions(followups: Sequence[FollowUp], now: datetime) -> tuple[ActionItem, ...]:
+    today = now.date()
+    items = [
+        ActionItem(
+            id=f.id,
+            ref=f"FU-{f.id}",
+            description=f.description,
+            owner=f.owner_name or f.owner_id,
+            due=f.due.isoformat() if f.due else None,
+            status=f.status,
+            priority=f.priority,
+            category=categorise(f.description, f.due, now),
+            overdue=f.status != "done" and f.due is not None and f.due < today,
+        )
+        for f in followups
+    ]
+    order = {"high": 0, "medium": 1, "low": 2}
+    items.sort(key=lambda a: (a.status == "done", order.get(a.priority, 3), a.due or "9999", a.id))
+    return tuple(items)
+
+
+def build_report(
+    incident: Incident,
+    entries: Sequence[TimelineEntry],
+    followups: Sequence[FollowUp],
+    *,
+    now: datetime,
+    tz: tzinfo,
+    policy: Policy,
+) -> Report:
+    ordered = sorted(entries, key=lambda e: (e.occurred_at, e.ts))
+    events = [e for e in ordered if e.kind != "other"]
+    rows = tuple(_row(e) for e in events)
+
+    changes = extract_changes(events)
+    alerts = pair_alerts(events)
+    metrics = compute_metrics(events, alerts, incident)
+    claims = build_claims(changes, alerts, metrics, events)
+
+    responders: dict[str, None] = {}
+    services: dict[str, None] = {}
+    environments: dict[str, None] = {}
+    by_kind: dict[str, int] = dict.fromkeys(ALL_KINDS, 0)
+    human = 0
+    for e in ordered:
+        by_kind[e.kind] = by_kind.get(e.kind, 0) + 1
+        if e.author_kind == "human":
+            human += 1
+            name = e.author_name or e.author_id
+            if name:
+                responders.setdefault(name, None)
+        if e.kind != "other":
+            if s := e.refs.get("service"):
+                services.setdefault(s, None)
+            if env := e.refs.get("environment"):
+                environments.setdefault(env, None)
+
+    resolved_at = metrics.resolution.at or incident.resolved_at
+    header = Header(
+        incident_id=incident_id(incident.channel_name),
+        title=f"Post-mortem: {incident_id(incident.channel_name)}",
+        channel_id=incident.channel_id,
+        channel_name=incident.channel_name,
+        status=incident.status,
+        severity=incident.severity,
+        commander=incident.commander_name or incident.commander_id,
+        opened_at=incident.opened_at,
+        resolved_at=resolved_at,
+        services=tuple(services),
+        environments=tuple(environments),
+        tz_name=str(getattr(tz, "key", None) or now.astimezone(tz).tzname() or "UTC"),
+        generated_at=now,
+        postmortem_due=resolved_at + POSTMORTEM_DEADLINE if resolved_at else None,
+    )
+    counts = Counts(
+        messages=len(ordered),
+        timeline=len(rows),
+        chatter=by_kind.get("other", 0),
+        human_messages=human,
+        bot_messages=len(ordered) - human,
+        by_kind=tuple((k, n) for k, n in by_kind.items() if n),
+        followups_open=sum(1 for f in followups if f.status != "done"),
+        followups_done=sum(1 for f in followups if f.status == "done"),
+    )
+    return Report(
+        header=header,
+        timeline=rows,
+        decisions=tuple(r for r in rows if r.kind == "decision"),
+        notes=tuple(r for r in rows if r.kind == "note"),
+        changes=tuple(changes),
+        rollback=_rollback_info(changes),
+        alerts=tuple(alerts),
+        metrics=metrics,
+        claims=tuple(claims),
+        artifacts=tuple(artifacts(events)),
+        flags=tuple(policy_flags(changes, policy)),
+        actions=_actions(followups, now),
+        responders=tuple(responders),
+        counts=counts,
+        summary=" ".join(c.statement for c in claims[:6]),
+        tz=tz,
+        now=now,
+    )

@@ -1,0 +1,257 @@
+"""Response metrics derived from the timeline (seed 004's "time to …" lines).
+
+Each instant says which entry it came from; an instant with no basis in the timeline stays unknown
+(`at is None`) and every duration that needs it says so instead of guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain import Incident, TimelineEntry
+
+from .evidence import EvidenceRef, ref_of
+
+# Only a deploy this close before detection is taken as the start of impact; an older one is more
+# likely unrelated background, and claiming it would be a guess.
+START_LOOKBACK = timedelta(hours=6)
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    name: str
+    service: str | None
+    fired_at: datetime | None
+    resolved_at: datetime | None
+    fire_ref: EvidenceRef | None
+    resolve_ref: EvidenceRef | None
+
+    @property
+    def duration(self) -> timedelta | None:
+        if self.fired_at and self.resolved_at and self.resolved_at >= self.fired_at:
+            return self.resolved_at - self.fired_at
+        return None
+
+    @property
+    def refs(self) -> tuple[EvidenceRef, ...]:
+        return tuple(r for r in (self.fire_ref, self.resolve_ref) if r is not None)
+
+
+def pair_alerts(entries: Sequence[TimelineEntry]) -> list[Alert]:
+    """Match each `alert_resolved` with the open firing of the same alert.
+
+    A repeated firing of an alert that is still open is a re-notification, not a new alert. A
+    resolution without an alert name matches by service, or the only open alert; failing that it is
+    listed on its own (fired time unknown) rather than attached to a guess.
+    """
+    # name -> [name, service, fired_at, fire_ref, resolved_at, resolve_ref]; dicts keep firing order.
+    open_: dict[str, list] = {}
+    done: list[list] = []
+    for e in entries:
+        if e.kind == "alert_firing":
+            name = e.refs.get("alert") or e.refs.get("ticket") or _short(e.text)
+            if name not in open_:
+                open_[name] = [name, e.refs.get("service"), e.occurred_at, ref_of(e), None, None]
+        elif e.kind == "alert_resolved":
+            name = e.refs.get("alert")
+            service = e.refs.get("service")
+            match = None
+            if name:
+                match = open_.get(name)
+            elif service:
+                match = next((a for a in open_.values() if a[1] == service), None)
+            if match is None and not name and len(open_) == 1:
+                match = next(iter(open_.values()))
+            if match is None:
+                done.append([name or _short(e.text), service, None, None, e.occurred_at, ref_of(e)])
+                continue
+            del open_[match[0]]
+            match[4], match[5] = e.occurred_at, ref_of(e)
+            done.append(match)
+    rows = done + list(open_.values())
+    rows.sort(key=lambda a: a[2] or a[4])
+    return [Alert(a[0], a[1], a[2], a[4], a[3], a[5]) for a in rows]
+
+
+def _short(text: str) -> str:
+    first = " ".join(text.split())
+    return first[:60] + ("…" if len(first) > 60 else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Instant:
+    name: str  # start | detection | acknowledgement | mitigation | resolution
+    at: datetime | None
+    basis: str  # where it came from, or why it is unknown
+    ref: EvidenceRef | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    name: str  # time_to_detect …, total_duration
+    label: str  # "Time to detect"
+    seconds: float | None
+    text: str  # "3 min", or "unknown (no acknowledgement in the timeline)"
+    definition: str
+
+    @property
+    def minutes(self) -> float | None:
+        return None if self.seconds is None else self.seconds / 60
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    start: Instant
+    detection: Instant
+    acknowledgement: Instant
+    mitigation: Instant
+    resolution: Instant
+    time_to_detect: Span
+    time_to_acknowledge: Span
+    time_to_mitigate: Span
+    time_to_resolve: Span
+    total_duration: Span
+
+    @property
+    def instants(self) -> tuple[Instant, ...]:
+        return (self.start, self.detection, self.acknowledgement, self.mitigation, self.resolution)
+
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        return (
+            self.time_to_detect,
+            self.time_to_acknowledge,
+            self.time_to_mitigate,
+            self.time_to_resolve,
+            self.total_duration,
+        )
+
+
+DEFINITIONS: dict[str, str] = {
+    "start": "the first deploy posted within 6 h before detection (the likely trigger); "
+    "otherwise detection itself",
+    "detection": "the first alert firing; with no alert, when the incident channel was opened",
+    "acknowledgement": "the first acknowledgement (`ack`) at or after detection",
+    "mitigation": "the first message stating impact stopped (`mitigated`); otherwise the moment the last "
+    "open alert resolved, when every alert that fired has resolved",
+    "resolution": "the first message declaring the incident resolved; otherwise when the incident was "
+    "marked resolved",
+    "time_to_detect": "detection − start",
+    "time_to_acknowledge": "acknowledgement − detection",
+    "time_to_mitigate": "mitigation − detection",
+    "time_to_resolve": "resolution − detection",
+    "total_duration": "resolution (or mitigation while unresolved) − start",
+}
+
+
+def format_duration(delta: timedelta | float | None) -> str:
+    """`45 s`, `3 min`, `2 min 15 s`, `1 h 5 min`, `2 d 3 h`."""
+    if delta is None:
+        return "unknown"
+    seconds = round(delta.total_seconds() if isinstance(delta, timedelta) else delta)
+    if seconds < 60:
+        return f"{seconds} s"
+    days, rem = divmod(seconds, 86400)
+    hours, rem = divmod(rem, 3600)
+    minutes, secs = divmod(rem, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+
+
+def _first(
+    entries: Sequence[TimelineEntry], kind: str, after: datetime | None = None
+) -> TimelineEntry | None:
+    for e in entries:
+        if e.kind == kind and (after is None or e.occurred_at >= after):
+            return e
+    return None
+
+
+def _span(name: str, label: str, a: Instant, b: Instant) -> Span:
+    definition = DEFINITIONS[name]
+    if a.at is None or b.at is None:
+        missing = a if a.at is None else b
+        return Span(name, label, None, f"unknown (no {missing.name} in the timeline)", definition)
+    seconds = (b.at - a.at).total_seconds()
+    if seconds < 0:
+        return Span(name, label, None, f"unknown ({b.name} was recorded before {a.name})", definition)
+    return Span(name, label, seconds, format_duration(seconds), definition)
+
+
+def compute_metrics(entries: Sequence[TimelineEntry], alerts: Sequence[Alert], incident: Incident) -> Metrics:
+    """`entries` must be in time order (the timeline, without `other`)."""
+    first_alert = _first(entries, "alert_firing")
+    if first_alert is not None:
+        detection = Instant("detection", first_alert.occurred_at, "first alert firing", ref_of(first_alert))
+    else:
+        detection = Instant(
+            "detection", incident.opened_at, "incident channel opened (no alert in the timeline)"
+        )
+
+    start = Instant("start", detection.at, "detection (no deploy shortly before it)", detection.ref)
+    if detection.at is not None:
+        # The first deploy of the lookback window: with several, the earliest is where impact could begin.
+        for e in entries:
+            if e.occurred_at > detection.at:
+                break
+            if e.kind == "deploy" and detection.at - e.occurred_at <= START_LOOKBACK:
+                start = Instant("start", e.occurred_at, "first deploy before detection", ref_of(e))
+                break
+
+    ack = _first(entries, "ack", after=detection.at)
+    acknowledgement = (
+        Instant("acknowledgement", ack.occurred_at, "first acknowledgement", ref_of(ack))
+        if ack
+        else Instant("acknowledgement", None, "no acknowledgement in the timeline")
+    )
+
+    mit = _first(entries, "mitigated")
+    if mit is not None:
+        mitigation = Instant("mitigation", mit.occurred_at, "first 'mitigated' message", ref_of(mit))
+    else:
+        fired = [a for a in alerts if a.fired_at is not None]
+        if fired and all(a.resolved_at is not None for a in fired):
+            last = max(fired, key=lambda a: a.resolved_at)  # type: ignore[arg-type,return-value]
+            mitigation = Instant("mitigation", last.resolved_at, "all alerts resolved", last.resolve_ref)
+        else:
+            mitigation = Instant("mitigation", None, "no 'mitigated' message and alerts still open")
+
+    res = _first(entries, "resolved")
+    if res is not None:
+        resolution = Instant("resolution", res.occurred_at, "first 'resolved' message", ref_of(res))
+    elif incident.resolved_at is not None:
+        resolution = Instant("resolution", incident.resolved_at, "incident marked resolved")
+    else:
+        resolution = Instant("resolution", None, "not resolved yet")
+
+    end = resolution if resolution.known else mitigation
+    total = _span("total_duration", "Total duration", start, end)
+    if not resolution.known and mitigation.known and total.seconds is not None:
+        total = Span(
+            total.name,
+            total.label,
+            total.seconds,
+            f"{total.text} (to mitigation; not resolved yet)",
+            total.definition,
+        )
+    return Metrics(
+        start=start,
+        detection=detection,
+        acknowledgement=acknowledgement,
+        mitigation=mitigation,
+        resolution=resolution,
+        time_to_detect=_span("time_to_detect", "Time to detect", start, detection),
+        time_to_acknowledge=_span("time_to_acknowledge", "Time to acknowledge", detection, acknowledgement),
+        time_to_mitigate=_span("time_to_mitigate", "Time to mitigate", detection, mitigation),
+        time_to_resolve=_span("time_to_resolve", "Time to resolve", detection, resolution),
+        total_duration=total,
+    )

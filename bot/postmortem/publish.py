@@ -1,0 +1,114 @@
+"""Drafting with I/O: read the incident from storage, render, post the summary, upload the file.
+
+`render_for_channel` is shared by `/postmortem draft` and `scribe draft`, so the file Slack gets
+and the file the CLI writes are the same text.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.postmortem.assemble import Report, build_report
+from bot.postmortem.evidence import Policy
+from bot.postmortem.summary import summary_blocks
+from bot.postmortem.versions import report_digest, what_changed
+from storage import drafts as draft_store
+from storage import entries as entry_store
+from storage import followups as followup_store
+from storage import incidents as incident_store
+from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.app import Services
+    from bot.config import Settings
+    from bot.postmortem.render import TemplateRenderer
+
+log = logging.getLogger(__name__)
+
+
+class NoIncident(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDraft:
+    incident_id: int
+    channel_id: str
+    incident_key: str
+    template: str
+    markdown: str
+    report: Report
+
+
+def policy_from(settings: Settings) -> Policy:
+    return Policy.from_settings(
+        required_approvals=settings.scribe_required_approvals,
+        change_window=settings.scribe_change_window,
+        tz=settings.zone,
+    )
+
+
+def as_of(report_inputs: tuple[Any, list[Any]]) -> datetime:
+    """The draft's "now" is the incident's last activity, never the wall clock: drafting the same
+    data twice (Slack, then `scribe draft`) must give the same text."""
+    incident, entries = report_inputs
+    moments = [e.occurred_at for e in entries]
+    if incident.resolved_at:
+        moments.append(incident.resolved_at)
+    return max(moments) if moments else incident.opened_at
+
+
+async def render_for_channel(
+    db: Database, renderer: TemplateRenderer, settings: Settings, channel: str, template: str = "postmortem"
+) -> RenderedDraft:
+    async with db.session() as session:
+        row = await incident_store.find_row(session, channel)
+        if row is None or row.id is None:
+            raise NoIncident(f"no incident recorded for channel {channel}")
+        incident = incident_store.to_incident(row)
+        entries = await entry_store.timeline(session, row.id)
+        followups = await followup_store.list_for_incident(session, row.id)
+    report = build_report(
+        incident, entries, followups, now=as_of((incident, entries)), tz=settings.zone, policy=policy_from(settings)
+    )
+    markdown = renderer.render(template, report)
+    return RenderedDraft(row.id, row.channel_id, report.header.incident_id, template, markdown, report)
+
+
+async def publish(services: Services, channel_id: str, user_id: str | None, template: str) -> dict[str, Any]:
+    """Render, post the Block Kit summary and upload the Markdown; returns what was posted."""
+    ref = await services.channel_ref(channel_id)
+    await services.capture.backfill(ref)  # a draft must not miss what the event stream dropped
+    draft = await render_for_channel(services.db, services.renderer, services.settings, channel_id, template)
+    async with services.db.transaction() as session:
+        previous = await draft_store.latest(session, draft.incident_id)
+        row = await draft_store.add(
+            session,
+            incident_id=draft.incident_id,
+            template=template,
+            markdown=draft.markdown,
+            digest={},
+            requested_by=user_id,
+            now=services.clock(),
+        )
+        version, draft_id = row.version, row.id
+        row.digest = report_digest(draft.report, version=version)
+        session.add(row)
+    changed = (
+        what_changed(previous.digest, draft.report, prev_version=previous.version) if previous else None
+    )
+    blocks, fallback = summary_blocks(draft.report, version=version, changed=changed)
+    posted = await services.gateway.post_message(channel_id, fallback, blocks)
+    filename = f"{draft.incident_key}-postmortem-v{version}.md"
+    file_id = await services.gateway.upload_markdown(
+        channel_id, filename, draft.markdown, title=f"{draft.incident_key} post-mortem draft v{version}"
+    )
+    async with services.db.transaction() as session:
+        stored = await session.get(draft_store.DraftRow, draft_id)
+        if stored is not None:
+            stored.message_ts, stored.file_id = posted.get("ts"), file_id
+            session.add(stored)
+    return {"version": version, "ts": posted.get("ts"), "file_id": file_id, "filename": filename}
