@@ -72,7 +72,12 @@ async def render_for_channel(
         entries = await entry_store.timeline(session, row.id)
         followups = await followup_store.list_for_incident(session, row.id)
     report = build_report(
-        incident, entries, followups, now=as_of((incident, entries)), tz=settings.zone, policy=policy_from(settings)
+        incident,
+        entries,
+        followups,
+        now=as_of((incident, entries)),
+        tz=settings.zone,
+        policy=policy_from(settings),
     )
     markdown = renderer.render(template, report)
     return RenderedDraft(row.id, row.channel_id, report.header.incident_id, template, markdown, report)
@@ -97,9 +102,7 @@ async def publish(services: Services, channel_id: str, user_id: str | None, temp
         version, draft_id = row.version, row.id
         row.digest = report_digest(draft.report, version=version)
         session.add(row)
-    changed = (
-        what_changed(previous.digest, draft.report, prev_version=previous.version) if previous else None
-    )
+    changed = what_changed(previous.digest, draft.report, prev_version=previous.version) if previous else None
     blocks, fallback = summary_blocks(draft.report, version=version, changed=changed)
     posted = await services.gateway.post_message(channel_id, fallback, blocks)
     filename = f"{draft.incident_key}-postmortem-v{version}.md"

@@ -1,0 +1,235 @@
+"""Ack latency and throughput of `scribe serve` under signed message events, next to a bare
+slack-bolt AsyncApp on aiohttp with no listeners, under the same load in the same run.
+
+    python bench/ingest.py [--rate 200] [--seconds 10] [--concurrency 16] [--database-url URL]
+
+Prints figures only; no assertion on time (the machine is shared: compare the ratio, not absolutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.simulator.client import SignedSlackClient
+from bot.simulator.server import SlackSimulator
+
+BARE_APP = """
+import sys
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+token, secret, api_url, port = sys.argv[1:5]
+bolt = AsyncApp(client=AsyncWebClient(token=token, base_url=api_url), signing_secret=secret,
+                process_before_response=True, token_verification_enabled=False,
+                raise_error_for_unhandled_request=False)
+
+async def events(request):
+    return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+async def healthz(request):
+    return web.Response(text="ok")
+
+app = web.Application()
+app.router.add_post("/slack/events", events)
+app.router.add_get("/healthz", healthz)
+web.run_app(app, host="127.0.0.1", port=int(port), print=None)
+"""
+
+MESSAGES = [
+    "ack, looking",
+    "Deploying api-gateway v2.14.0 to prod (DEP-7781)",
+    "error rate is still climbing on checkout",
+    "should we roll back?",
+    "rolling back api-gateway to v2.13.2",
+    "5xx back to baseline, recovered",
+    "anyone seen the dashboard link?",
+    "[FIRING:1] HighCPU (api-gateway critical)",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def wait_up(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            try:
+                async with session.get(url) as res:
+                    if res.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise TimeoutError(url)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+class Load:
+    def __init__(self, client: SignedSlackClient, channel: str, user: str) -> None:
+        self.client, self.channel, self.user = client, channel, user
+        self.n = 0
+        self.errors = 0
+
+    async def one(self) -> float:
+        self.n += 1
+        ts = f"{int(time.time())}.{self.n:06d}"
+        event = {
+            "type": "message",
+            "channel": self.channel,
+            "user": self.user,
+            "ts": ts,
+            "event_ts": ts,
+            "text": MESSAGES[self.n % len(MESSAGES)],
+            "channel_type": "channel",
+        }
+        start = time.perf_counter()
+        response = await self.client.send_event(event)
+        if response.status >= 500:
+            self.errors += 1
+        return time.perf_counter() - start
+
+    async def fixed_rate(self, rate: float, seconds: float) -> tuple[list[float], float]:
+        """Open loop: request i leaves at t0 + i/rate whatever happened to the previous ones."""
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        tasks = []
+        for i in range(int(rate * seconds)):
+            delay = t0 + i / rate - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(self.one()))
+        latencies = await asyncio.gather(*tasks)
+        elapsed = loop.time() - t0
+        return list(latencies), len(latencies) / elapsed
+
+    async def saturate(self, concurrency: int, seconds: float) -> float:
+        """Closed loop: how many requests per second the server sustains."""
+        done = 0
+        stop = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal done
+            while time.perf_counter() < stop:
+                await self.one()
+                done += 1
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return done / (time.perf_counter() - start)
+
+
+async def measure(
+    name: str, url: str, sim: SlackSimulator, channel: str, user: str, args: argparse.Namespace
+) -> dict[str, float]:
+    connector = aiohttp.TCPConnector(limit=256)
+    client = SignedSlackClient(url, sim.signing_secret, team_id=sim.team_id, bot_user_id=sim.bot_user_id)
+    client._session = aiohttp.ClientSession(connector=connector)
+    load = Load(client, channel, user)
+    try:
+        await load.fixed_rate(50, 1)  # warm-up: caches, connections, first auth.test
+        latencies, achieved = await load.fixed_rate(args.rate, args.seconds)
+        throughput = await load.saturate(args.concurrency, args.seconds / 2)
+    finally:
+        await client.close()
+    return {
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "achieved_rps": achieved,
+        "max_rps": throughput,
+        "errors": float(load.errors),
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+
+    sim = SlackSimulator()
+    await sim.start()
+    user = sim.add_user("alice")
+    channel = sim.add_channel("incident-bench", members=[user])
+    tmp = Path(tempfile.mkdtemp(prefix="scribe-bench-"))
+    db_url = args.database_url or f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCRIBE_"))}
+    env.update(
+        SLACK_BOT_TOKEN=sim.bot_token,
+        SLACK_SIGNING_SECRET=sim.signing_secret,
+        SLACK_API_URL=sim.api_url,
+        DATABASE_URL=db_url,
+        PYTHONPATH=str(ROOT),
+    )
+    results: dict[str, dict[str, float]] = {}
+    bare_port, scribe_port = free_port(), free_port()
+    procs = {
+        "bare bolt": subprocess.Popen(
+            [sys.executable, "-c", BARE_APP, sim.bot_token, sim.signing_secret, sim.api_url, str(bare_port)],
+            env=env,
+            cwd=tmp,
+        ),
+        "scribe serve": subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--migrate", "--port", str(scribe_port)],
+            env=env,
+            cwd=tmp,
+            stderr=subprocess.DEVNULL,
+        ),
+    }
+    ports = {"bare bolt": bare_port, "scribe serve": scribe_port}
+    try:
+        for name, port in ports.items():
+            await wait_up(f"http://127.0.0.1:{port}/healthz")
+            results[name] = await measure(
+                name, f"http://127.0.0.1:{port}/slack/events", sim, channel, user, args
+            )
+    finally:
+        for proc in procs.values():
+            proc.terminate()
+            proc.wait(timeout=10)
+        await sim.stop()
+
+    print(
+        f"ingest: {args.rate:.0f} req/s for {args.seconds:.0f} s, then closed loop x{args.concurrency}; "
+        f"database {db_url.split(':', 1)[0]}"
+    )
+    print(f"{'':14} {'p50 ack':>9} {'p99 ack':>9} {'achieved':>10} {'max req/s':>10} {'5xx':>5}")
+    for name, r in results.items():
+        print(
+            f"{name:14} {r['p50_ms']:8.1f}ms {r['p99_ms']:8.1f}ms {r['achieved_rps']:9.0f}/s "
+            f"{r['max_rps']:9.0f}/s {r['errors']:5.0f}"
+        )
+    bare, ours = results["bare bolt"], results["scribe serve"]
+    print(
+        f"capture throughput = {ours['max_rps'] / bare['max_rps']:.0%} of the bare app's "
+        f"(target >= 70%); p99 ack at {args.rate:.0f}/s = {ours['p99_ms']:.1f} ms (target <= 50 ms)"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

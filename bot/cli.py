@@ -1,0 +1,202 @@
+"""`scribe serve | socket | demo | classify | migrate | draft | reclassify`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import Settings, SettingsError, load_settings
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scribe", description="Incident Scribe: post-mortems from Slack")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run in Slack HTTP mode (POST /slack/events, GET /healthz)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--migrate", action="store_true", help="bring the schema up to date before serving")
+    socket = sub.add_parser("socket", help="run in Slack Socket Mode (needs SLACK_APP_TOKEN)")
+    socket.add_argument("--migrate", action="store_true")
+    demo = sub.add_parser("demo", help="replay a sample incident against the bundled Slack simulator")
+    demo.add_argument("--keep", metavar="DIR", help="keep the demo database and draft in DIR")
+    sub.add_parser("classify", help="classify JSON lines from stdin")
+    sub.add_parser("migrate", help="bring the database schema to the current version")
+    draft = sub.add_parser("draft", help="render the post-mortem Markdown from the database")
+    draft.add_argument("--channel", required=True, help="channel id or name")
+    draft.add_argument("--template", default="postmortem")
+    draft.add_argument("--out", type=Path)
+    sub.add_parser("reclassify", help="recompute kinds of stored entries after a rule change")
+    return parser
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+async def _ready_database(settings: Settings, migrate: bool) -> None:
+    from storage.db import Database, SchemaOutOfDate
+
+    db = Database(settings.database_url)
+    try:
+        if not await db.ping():
+            raise CliError(f"DATABASE_URL is not reachable: {settings.database_url}")
+        if migrate:
+            await db.migrate()
+        else:
+            try:
+                await db.ensure_current()
+            except SchemaOutOfDate as exc:
+                raise CliError(str(exc)) from None
+    finally:
+        await db.dispose()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from bot.app import create_web_app
+
+    settings = _settings()
+    settings.require("slack_bot_token", "slack_signing_secret")
+    asyncio.run(_ready_database(settings, args.migrate))
+    web.run_app(create_web_app(settings), host=args.host, port=args.port, print=None)
+    return 0
+
+
+async def _socket(settings: Settings) -> None:
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    from bot.app import create_app
+    from bot.capture.backfill import backfill_open_incidents
+    from bot.followups.scheduler import ReminderScheduler
+
+    app, services = create_app(settings)
+    scheduler = ReminderScheduler(services)
+    scheduler.start()
+    services.tasks.spawn(backfill_open_incidents(services), name="startup backfill")
+    try:
+        await AsyncSocketModeHandler(app, settings.slack_app_token).start_async()
+    finally:
+        await scheduler.shutdown()
+        await services.tasks.close()
+        await services.db.dispose()
+
+
+def cmd_socket(args: argparse.Namespace) -> int:
+    settings = _settings()
+    settings.require("slack_bot_token", "slack_app_token")
+    if not settings.slack_signing_secret:
+        # Socket Mode never verifies signatures, but Bolt refuses an empty secret.
+        settings.slack_signing_secret = "socket-mode-unused"
+    asyncio.run(_ready_database(settings, args.migrate))
+    asyncio.run(_socket(settings))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(keep=Path(args.keep) if args.keep else None))
+
+
+def cmd_classify(_args: argparse.Namespace) -> int:
+    from bot.capture.classify import Classifier
+    from bot.capture.jsonl import run_classify
+    from bot.capture.rules import load_rules
+
+    settings = _settings()
+    rules = load_rules(settings.scribe_rules_file) if settings.scribe_rules_file else []
+    run_classify(sys.stdin, sys.stdout, Classifier(rules))
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from storage.db import Database
+
+    async def run() -> tuple[str | None, str | None]:
+        db = Database(_settings().database_url)
+        try:
+            return await db.migrate()
+        finally:
+            await db.dispose()
+
+    before, after = asyncio.run(run())
+    print(f"schema: {before or 'empty'} -> {after}" if before != after else f"schema already at {after}")
+    return 0
+
+
+def cmd_draft(args: argparse.Namespace) -> int:
+    from bot.postmortem.publish import NoIncident, render_for_channel
+    from bot.postmortem.render import TemplateProblem, TemplateRenderer
+    from storage.db import Database
+
+    settings = _settings()
+
+    async def run() -> str:
+        db = Database(settings.database_url)
+        try:
+            await db.ensure_current()
+            return (
+                await render_for_channel(
+                    db, TemplateRenderer(settings.scribe_templates_dir), settings, args.channel, args.template
+                )
+            ).markdown
+        finally:
+            await db.dispose()
+
+    try:
+        markdown = asyncio.run(run())
+    except (NoIncident, TemplateProblem) as exc:
+        raise CliError(str(exc)) from None
+    if args.out:
+        args.out.write_text(markdown, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(markdown)
+    return 0
+
+
+def cmd_reclassify(_args: argparse.Namespace) -> int:
+    from bot.capture.reclassify import reclassify_all
+
+    settings = _settings()
+    changed, total = asyncio.run(reclassify_all(settings))
+    print(f"reclassified {changed} of {total} entries")
+    return 0
+
+
+COMMANDS = {
+    "serve": cmd_serve,
+    "socket": cmd_socket,
+    "demo": cmd_demo,
+    "classify": cmd_classify,
+    "migrate": cmd_migrate,
+    "draft": cmd_draft,
+    "reclassify": cmd_reclassify,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bot.capture.rules import RulesError
+    from storage.db import SchemaOutOfDate
+
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return COMMANDS[args.command](args)
+    except (SettingsError, CliError, RulesError, SchemaOutOfDate) as exc:
+        print(f"scribe: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

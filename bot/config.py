@@ -1,0 +1,87 @@
+"""Settings: the environment variables of CONTRACT.md (also read from `.env`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A missing or invalid setting; str() is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite+aiosqlite:///./scribe.db"
+    scribe_channel_pattern: str = r"^inc(ident)?[-_]"
+    scribe_reminder_interval_seconds: float = Field(default=300, gt=0)
+    scribe_timezone: str = "UTC"
+    scribe_templates_dir: Path | None = None
+    scribe_rules_file: Path | None = None
+    # Beyond the contract: knobs an SRE team expects to turn.
+    scribe_capture_reaction: str = "pushpin"
+    scribe_undo_reaction: str = "x"
+    scribe_mark_reaction: str = "memo"  # empty disables marking auto-captured messages
+    scribe_required_approvals: int = Field(default=2, ge=0)
+    scribe_change_window: str | None = "Mon-Fri 09:00-17:00"
+    scribe_reminder_repeat_hours: float = Field(default=24, gt=0)
+    scribe_escalate_after_days: int = Field(default=3, ge=1)
+    scribe_quiet_hours: str | None = None  # e.g. "22:00-08:00" in the owner's Slack time zone
+    scribe_postmortem_due_hours: float = Field(default=48, gt=0)
+
+    @field_validator("scribe_channel_pattern")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return value
+
+    @field_validator("scribe_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must be an async SQLAlchemy URL (sqlite+aiosqlite:// or postgresql+asyncpg://)")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.scribe_timezone)
+
+    @property
+    def channel_regex(self) -> re.Pattern[str]:
+        return re.compile(self.scribe_channel_pattern)
+
+    def require(self, *names: str) -> None:
+        """Fail with the first of `names` (field names) that is unset or empty."""
+        for name in names:
+            if not getattr(self, name):
+                raise SettingsError(f"{name.upper()} is required but not set")
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        variable = str(err["loc"][0]).upper() if err["loc"] else "setting"
+        raise SettingsError(f"{variable} is invalid: {err['msg']}") from None

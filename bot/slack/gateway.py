@@ -1,0 +1,191 @@
+"""The one edge that talks to the Slack Web API.
+
+Rate limits are slack-sdk's own retry handler (429 + Retry-After), pagination is slack-sdk's cursor
+iteration, and users/channels are cached here so the event path pays for `conversations.info` once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+log = logging.getLogger(__name__)
+
+MAX_BLOCKS = 50
+CACHE_SECONDS = 300.0
+
+
+class _TTLCache:
+    def __init__(self, ttl: float, max_items: int = 10_000) -> None:
+        self.ttl, self.max_items = ttl, max_items
+        self._items: dict[str, tuple[float, Any]] = {}
+
+    def get(self, key: str) -> Any:
+        hit = self._items.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, key: str, value: Any) -> None:
+        if len(self._items) >= self.max_items:
+            self._items.clear()  # crude but bounded; a workspace rarely exceeds it
+        self._items[key] = (time.monotonic() + self.ttl, value)
+
+    def drop(self, key: str) -> None:
+        self._items.pop(key, None)
+
+
+def add_rate_limit_retries(client: AsyncWebClient, max_retries: int = 6) -> AsyncWebClient:
+    if not any(isinstance(h, AsyncRateLimitErrorRetryHandler) for h in client.retry_handlers):
+        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries))
+    return client
+
+
+def cap_blocks(blocks: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """Slack rejects more than 50 blocks; nothing in slack-sdk checks it."""
+    if not blocks or len(blocks) <= MAX_BLOCKS:
+        return blocks
+    dropped = len(blocks) - (MAX_BLOCKS - 1)
+    note = {"type": "context", "elements": [{"type": "mrkdwn", "text": f"…{dropped} more blocks omitted"}]}
+    return [*blocks[: MAX_BLOCKS - 1], note]
+
+
+class SlackGateway:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = add_rate_limit_retries(client)
+        self._channels = _TTLCache(CACHE_SECONDS)
+        self._users = _TTLCache(CACHE_SECONDS)
+        self._auth: dict[str, Any] | None = None
+
+    async def auth(self) -> dict[str, Any]:
+        if self._auth is None:
+            self._auth = dict((await self.client.auth_test()).data)  # type: ignore[arg-type]
+        return self._auth
+
+    async def channel_info(self, channel_id: str) -> dict[str, Any] | None:
+        cached = self._channels.get(channel_id)
+        if cached is not None:
+            return cached or None
+        try:
+            resp = await self.client.conversations_info(channel=channel_id)
+            info: dict[str, Any] = dict(resp["channel"])
+        except SlackApiError as exc:
+            if exc.response.get("error") not in ("channel_not_found", "not_in_channel", "missing_scope"):
+                raise
+            info = {}
+        self._channels.put(channel_id, info)
+        return info or None
+
+    def forget_channel(self, channel_id: str) -> None:
+        self._channels.drop(channel_id)
+
+    async def user_info(self, user_id: str) -> dict[str, Any] | None:
+        cached = self._users.get(user_id)
+        if cached is not None:
+            return cached or None
+        try:
+            user: dict[str, Any] = dict((await self.client.users_info(user=user_id))["user"])
+        except SlackApiError as exc:
+            if exc.response.get("error") not in ("user_not_found", "users_not_found"):
+                raise
+            user = {}
+        self._users.put(user_id, user)
+        return user or None
+
+    async def user_name(self, user_id: str) -> str | None:
+        user = await self.user_info(user_id)
+        if not user:
+            return None
+        profile = user.get("profile") or {}
+        return profile.get("display_name") or user.get("real_name") or user.get("name")
+
+    async def post_message(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> dict[str, Any]:
+        resp = await self.client.chat_postMessage(
+            channel=channel, text=text, blocks=cap_blocks(blocks), thread_ts=thread_ts, unfurl_links=False
+        )
+        return dict(resp.data)  # type: ignore[arg-type]
+
+    async def post_ephemeral(
+        self, channel: str, user: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        await self.client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=cap_blocks(blocks))
+
+    async def update_message(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        resp = await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=cap_blocks(blocks))
+        return dict(resp.data)  # type: ignore[arg-type]
+
+    async def open_dm(self, user_id: str) -> str:
+        resp = await self.client.conversations_open(users=user_id)
+        return str(resp["channel"]["id"])
+
+    async def permalink(self, channel: str, ts: str) -> str | None:
+        try:
+            return str((await self.client.chat_getPermalink(channel=channel, message_ts=ts))["permalink"])
+        except SlackApiError:
+            return None
+
+    async def react(self, channel: str, ts: str, name: str) -> None:
+        try:
+            await self.client.reactions_add(channel=channel, timestamp=ts, name=name)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_reacted":
+                raise
+
+    async def join(self, channel: str) -> None:
+        await self.client.conversations_join(channel=channel)
+
+    async def history(self, channel: str, oldest: str = "0") -> AsyncIterator[dict[str, Any]]:
+        """Every message since `oldest`, oldest page last as Slack returns them; paginated."""
+        first = await self.client.conversations_history(channel=channel, oldest=oldest, limit=200)
+        async for page in first:
+            for message in page.get("messages", []):
+                yield message
+
+    async def replies(self, channel: str, thread_ts: str, oldest: str = "0") -> AsyncIterator[dict[str, Any]]:
+        first = await self.client.conversations_replies(
+            channel=channel, ts=thread_ts, oldest=oldest, limit=200
+        )
+        async for page in first:
+            for message in page.get("messages", []):
+                if message.get("ts") != thread_ts:
+                    yield message
+
+    async def upload_markdown(
+        self, channel: str, filename: str, content: str, title: str, thread_ts: str | None = None
+    ) -> str | None:
+        resp = await self.client.files_upload_v2(
+            channel=channel, filename=filename, content=content, title=title, thread_ts=thread_ts
+        )
+        files = resp.get("files") or [resp.get("file") or {}]
+        return files[0].get("id") if files else None
+
+    async def fetch_message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """One message by ts, whether top-level or a thread reply."""
+        resp = await self.client.conversations_history(
+            channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
+        )
+        for message in resp.get("messages", []):
+            if message.get("ts") == ts:
+                return dict(message)
+        try:
+            resp = await self.client.conversations_replies(channel=channel, ts=ts, limit=1)
+        except SlackApiError:
+            return None
+        for message in resp.get("messages", []):
+            if message.get("ts") == ts:
+                return dict(message)
+        return None

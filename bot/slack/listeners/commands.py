@@ -1,0 +1,129 @@
+"""`/postmortem`: parse the subcommand, ack within Slack's 3 seconds, hand heavy work to a task."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+
+from bot.postmortem.render import TemplateProblem
+from bot.postmortem.text import neutralise_mentions
+from bot.slack.context import ChannelRef, CommandContext, CommandReply
+from storage import incidents as incident_store
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+
+USAGE = """*Usage*
+`/postmortem help` — this help and the available templates
+`/postmortem draft [template]` — post the post-mortem draft in this channel
+`/postmortem note <text>` — add a note to the incident timeline
+`/postmortem followup add <@user> <description> [due:YYYY-MM-DD|+3d|tomorrow] [priority:high|medium|low]`
+`/postmortem followup list [mine]`
+`/postmortem followup done <id>`"""
+
+
+def usage(services: Services, problem: str | None = None) -> str:
+    templates = ", ".join(f"`{name}`" for name in services.renderer.names())
+    head = f"{problem}\n\n" if problem else ""
+    return f"{head}{USAGE}\n\n*Templates:* {templates}"
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    @app.command("/postmortem")
+    async def postmortem(ack: Any, command: dict[str, Any], respond: Any, context: AsyncBoltContext) -> None:
+        text = (command.get("text") or "").strip()
+        verb, _, rest = text.partition(" ")
+        verb, rest = verb.lower(), rest.strip()
+        ref: ChannelRef = context.get("channel_ref") or ChannelRef(command["channel_id"], None, False)
+        user_id = command["user_id"]
+
+        if verb in ("", "help"):
+            await ack(text=usage(services), response_type="ephemeral")
+            return
+        if verb == "followup":
+            from bot.followups.service import handle_command
+
+            reply = await handle_command(services, await _context(services, ref, command), rest)
+            await ack(text=reply.ephemeral, blocks=reply.blocks, response_type="ephemeral")
+            if reply.public:
+                services.tasks.spawn(_post_public(services, ref.id, reply.public), name="followup public")
+            return
+        if verb not in ("draft", "note"):
+            await ack(
+                text=usage(services, f"Unknown subcommand `{neutralise_mentions(verb)}`."),
+                response_type="ephemeral",
+            )
+            return
+        if not ref.is_incident:
+            await ack(
+                text=f"<#{ref.id}> is not an incident channel (names matching "
+                f"`{services.settings.scribe_channel_pattern}`), so there is nothing to {verb} here.",
+                response_type="ephemeral",
+            )
+            return
+        if verb == "note":
+            if not rest:
+                await ack(text=usage(services, "`note` needs some text."), response_type="ephemeral")
+                return
+            kind = await services.capture.add_note(ref, user_id, command.get("user_name"), rest)
+            await ack(text=f"Added to the timeline as *{kind}*.", response_type="ephemeral")
+            return
+        template = rest or "postmortem"
+        if template not in services.renderer.names():
+            await ack(
+                text=usage(services, f"Unknown template `{neutralise_mentions(template)}`."),
+                response_type="ephemeral",
+            )
+            return
+        await ack(text=f"Drafting the post-mortem with the `{template}` template…", response_type="ephemeral")
+        services.tasks.spawn(_draft(services, ref.id, user_id, template, respond), name=f"draft {ref.id}")
+
+
+async def _context(services: Services, ref: ChannelRef, command: dict[str, Any]) -> CommandContext:
+    incident_id = None
+    if ref.is_incident:
+        async with services.db.session() as session:
+            incident = await incident_store.get_by_channel(session, ref.id)
+            incident_id = incident.id if incident else None
+    return CommandContext(
+        channel_id=ref.id,
+        channel_name=ref.name,
+        user_id=command["user_id"],
+        user_name=command.get("user_name"),
+        is_incident=ref.is_incident,
+        incident_id=incident_id,
+        now=services.clock(),
+    )
+
+
+async def _post_public(services: Services, channel_id: str, text: str) -> None:
+    await services.gateway.post_message(channel_id, neutralise_mentions(text))
+
+
+async def _draft(services: Services, channel_id: str, user_id: str, template: str, respond: Any) -> None:
+    from bot.postmortem.publish import NoIncident, publish
+
+    try:
+        result = await publish(services, channel_id, user_id, template)
+    except TemplateProblem as problem:
+        await respond(text=f"The template could not be rendered: {problem}", response_type="ephemeral")
+    except NoIncident:
+        await respond(
+            text="Nothing captured in this channel yet, so there is no draft to write.",
+            response_type="ephemeral",
+        )
+    except Exception:
+        log.exception("drafting failed in %s", channel_id)
+        await respond(
+            text="Drafting failed; the error is in the bot's log. Nothing was posted.",
+            response_type="ephemeral",
+        )
+    else:
+        log.info("draft v%s posted in %s", result["version"], channel_id)
+
+
+__all__ = ["USAGE", "CommandReply", "register"]

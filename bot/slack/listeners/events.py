@@ -1,0 +1,73 @@
+"""Events API listeners: one per subscribed event, each a thin call into capture.
+
+Bolt runs only the first matching listener and answers 404 for events nobody handles, so the
+single `message` listener dispatches on subtype, and every event in manifest.yml is listened to.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+
+from bot.slack.context import ChannelRef
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    capture = services.capture
+
+    def channel(context: AsyncBoltContext) -> ChannelRef:
+        return context.get("channel_ref") or ChannelRef("", None, False)
+
+    @app.event("message")
+    async def on_message(event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
+        event_id = body.get("event_id")
+        subtype = event.get("subtype")
+        if subtype == "message_changed":
+            await capture.on_changed(channel(context), event, event_id)
+        elif subtype == "message_deleted":
+            await capture.on_deleted(channel(context), event, event_id)
+        else:
+            await capture.on_message(channel(context), event, event_id)
+
+    @app.event("reaction_added")
+    async def on_reaction_added(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        ref, item = channel(context), event.get("item") or {}
+        if not ref.is_incident or item.get("type") != "message":
+            return
+        if event.get("reaction") == capture.settings.capture_reaction:
+            message = await services.gateway.fetch_message(ref.id, item["ts"])
+            if message is not None:
+                await capture.capture_by_hand(ref, message, "reaction")
+        elif event.get("reaction") == capture.settings.undo_reaction:
+            await capture.take_out(ref, item["ts"])
+
+    @app.event("reaction_removed")
+    async def on_reaction_removed(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        ref, item = channel(context), event.get("item") or {}
+        if ref.is_incident and event.get("reaction") == capture.settings.capture_reaction and item.get("ts"):
+            await capture.take_out(ref, item["ts"], only_if_captured_by="reaction")
+
+    @app.event("member_joined_channel")
+    async def on_member_joined(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        ref = channel(context)
+        auth = await services.gateway.auth()
+        if ref.is_incident and event.get("user") == auth.get("user_id"):
+            # Joined late: what was said before is read after Slack has its answer.
+            services.tasks.spawn(capture.backfill(ref), name=f"backfill {ref.id}")
+
+    @app.event("channel_rename")
+    async def on_channel_rename(event: dict[str, Any]) -> None:
+        services.gateway.forget_channel((event.get("channel") or {}).get("id", ""))
+
+    @app.event("app_mention")
+    async def on_mention(event: dict[str, Any], say: Any, context: AsyncBoltContext) -> None:
+        # Mentions in incident channels are captured by the `message` event already; a mention
+        # elsewhere gets a pointer to the command.
+        if not channel(context).is_incident:
+            await services.gateway.post_message(
+                event["channel"], "I write post-mortems for incident channels. Try `/postmortem help`."
+            )

@@ -1,0 +1,74 @@
+"""Timeline entries: one row per captured Slack message (or hand-written note)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import TimelineEntry
+from storage.models import EntryRow
+from storage.upsert import insert_ignoring_conflicts
+
+
+def to_entry(row: EntryRow) -> TimelineEntry:
+    return TimelineEntry(
+        id=row.id,
+        channel_id=row.channel_id,
+        ts=row.ts,
+        thread_ts=row.thread_ts,
+        occurred_at=row.occurred_at,
+        kind=row.kind,
+        text=row.text,
+        refs=dict(row.refs or {}),
+        author_id=row.author_id,
+        author_name=row.author_name,
+        author_kind=row.author_kind,  # type: ignore[arg-type]
+        source=row.source,
+        capture=row.capture,  # type: ignore[arg-type]
+        kind_locked=row.kind_locked,
+    )
+
+
+async def insert(session: AsyncSession, values: Mapping[str, Any]) -> bool:
+    """False when the message is already stored (redelivery, backfill overlap, replica race)."""
+    result = await session.execute(insert_ignoring_conflicts(session, EntryRow.__table__, dict(values)))
+    return bool(result.rowcount)
+
+
+async def get(session: AsyncSession, channel_id: str, ts: str) -> EntryRow | None:
+    stmt = select(EntryRow).where(EntryRow.channel_id == channel_id, EntryRow.ts == ts)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def mark_deleted(session: AsyncSession, channel_id: str, ts: str, now: datetime) -> bool:
+    stmt = (
+        update(EntryRow)
+        .where(EntryRow.channel_id == channel_id, EntryRow.ts == ts, EntryRow.deleted_at.is_(None))
+        .values(deleted_at=now)
+    )
+    return bool((await session.execute(stmt)).rowcount)
+
+
+async def set_author_name(session: AsyncSession, channel_id: str, ts: str, name: str) -> None:
+    stmt = (
+        update(EntryRow).where(EntryRow.channel_id == channel_id, EntryRow.ts == ts).values(author_name=name)
+    )
+    await session.execute(stmt)
+
+
+async def timeline(session: AsyncSession, incident_id: int) -> list[TimelineEntry]:
+    """Every live entry (including `other`, which the draft filters), in message-time order."""
+    stmt = (
+        select(EntryRow)
+        .where(EntryRow.incident_id == incident_id, EntryRow.deleted_at.is_(None), EntryRow.hidden.is_(False))
+        .order_by(EntryRow.occurred_at, EntryRow.ts)
+    )
+    return [to_entry(r) for r in (await session.execute(stmt)).scalars()]
+
+
+async def all_rows(session: AsyncSession, batch: int = 1000) -> list[EntryRow]:
+    return list((await session.execute(select(EntryRow).order_by(EntryRow.id))).scalars())

@@ -1,0 +1,145 @@
+"""SQLModel tables. Every datetime is stored and returned as aware UTC (see `UTCDateTime`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC in and out on both databases (SQLite drops the zone, asyncpg keeps it)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class IncidentRow(SQLModel, table=True):
+    __tablename__ = "incident"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: str = Field(sa_column=sa.Column(sa.String(32), nullable=False, unique=True))
+    channel_name: str = Field(max_length=128)
+    status: str = Field(default="open", max_length=16)  # open | mitigated | resolved
+    opened_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    resolved_at: datetime | None = _ts(nullable=True)
+    resolved_by: str | None = Field(default=None, max_length=32)
+    severity: str | None = Field(default=None, max_length=32)
+    commander_id: str | None = Field(default=None, max_length=32)
+    commander_name: str | None = Field(default=None, max_length=128)
+    # Last instant the channel history was read up to; backfill resumes from here.
+    backfilled_at: datetime | None = _ts(nullable=True)
+    postmortem_reminded_at: datetime | None = _ts(nullable=True)
+
+
+class EntryRow(SQLModel, table=True):
+    __tablename__ = "timeline_entry"
+    # One row per Slack message: a redelivery or a backfill of the same message is a constraint hit.
+    __table_args__ = (
+        sa.UniqueConstraint("channel_id", "ts", name="uq_entry_channel_ts"),
+        sa.Index("ix_entry_incident_time", "incident_id", "occurred_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("incident.id", ondelete="CASCADE"), nullable=False)
+    )
+    channel_id: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    occurred_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    kind: str = Field(max_length=24)
+    text: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    raw: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False))
+    refs: dict[str, str] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False))
+    author_id: str | None = Field(default=None, max_length=32)
+    author_name: str | None = Field(default=None, max_length=128)
+    author_kind: str = Field(default="human", max_length=8)
+    source: str | None = Field(default=None, max_length=48)
+    capture: str = Field(default="auto", max_length=16)
+    # A responder took the entry out (undo reaction, capture reaction removed); kept for the record.
+    hidden: bool = Field(default=False)
+    kind_locked: bool = Field(default=False)
+    edited_at: datetime | None = _ts(nullable=True)
+    deleted_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Slack `event_id`s already handled: the primary key makes redeliveries a no-op."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    received_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+
+
+class FollowUpRow(SQLModel, table=True):
+    __tablename__ = "followup"
+    __table_args__ = (sa.Index("ix_followup_due_open", "status", "next_remind_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("incident.id", ondelete="CASCADE"), nullable=False)
+    )
+    channel_id: str = Field(max_length=32)
+    owner_id: str = Field(max_length=32, index=True)
+    owner_name: str | None = Field(default=None, max_length=128)
+    description: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    due: date | None = Field(default=None)
+    priority: str = Field(default="medium", max_length=8)
+    status: str = Field(default="open", max_length=8)  # open | done
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    done_at: datetime | None = _ts(nullable=True)
+    done_by: str | None = Field(default=None, max_length=32)
+    snoozed_until: datetime | None = _ts(nullable=True)
+    # When the sweep should next consider this item; NULL = never (no due date, done, or undeliverable).
+    next_remind_at: datetime | None = _ts(nullable=True)
+    last_reminded_at: datetime | None = _ts(nullable=True)
+    # A sweep that claimed the item but has not confirmed delivery; expired claims are retaken.
+    claimed_until: datetime | None = _ts(nullable=True)
+    claim_token: str | None = Field(default=None, max_length=64)
+    delivery_error: str | None = Field(default=None, max_length=128)
+    escalated_at: datetime | None = _ts(nullable=True)
+
+
+class DraftRow(SQLModel, table=True):
+    __tablename__ = "draft"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "version", name="uq_draft_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("incident.id", ondelete="CASCADE"), nullable=False)
+    )
+    version: int
+    template: str = Field(max_length=64)
+    markdown: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    digest: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False))
+    requested_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    message_ts: str | None = Field(default=None, max_length=32)
+    file_id: str | None = Field(default=None, max_length=32)
