@@ -103,6 +103,9 @@ def cmd_socket(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
+    # The demo prints its own story; request logs and migration chatter would bury it.
+    logging.getLogger().setLevel(logging.WARNING)
+
     return asyncio.run(run_demo(keep=Path(args.keep) if args.keep else None))
 
 
