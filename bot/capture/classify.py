@@ -1,0 +1,486 @@
+"""The capture classifier: one Slack message -> one timeline kind plus refs (pure, deterministic).
+
+Order of judgement (docs/classifier.md explains each step):
+
+1. Team rules from `SCRIBE_RULES_FILE` (bot name / bot id / regex) - the team knows its own bots.
+2. Integration parsers for bot messages (Alertmanager, Datadog, Argo CD, …): real formats, exact.
+3. Pasted deploy/rollback CLI output and chatops commands, for humans too.
+4. Phrase rules in CONTRACT.md's order - other, decision, rollback, deploy, ack, alert_firing,
+   alert_resolved, mitigated, resolved - on the message's own prose: fenced code, `>` quotes and
+   mentions of earlier events ("after the rollback") are set aside first, because they report
+   something rather than being the event.
+
+Work is bounded: only the first MAX_CHARS characters are read (an event is announced up front;
+the rest of a 40 kB paste is evidence), and every pattern is linear (no nested unbounded repeats).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from bot.capture import refs as R
+from bot.capture.integrations import Message, recognise
+from bot.capture.rules import Rule
+from bot.domain import Classification
+from bot.slack.flatten import slack_to_text
+
+MAX_CHARS = 4000
+_HUMAN_PARSERS = frozenset({"cli", "hubot_deploy"})
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": "-", "–": "-", "\u00a0": " "})
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# Trailing emoji codes like ":thinking_face:" after a question mark (str.rstrip: linear, unlike `[…]*$`).
+_TRAILING_NOISE = " \t:abcdefghijklmnopqrstuvwxyz_+-0123456789"
+_QUESTION_START = re.compile(
+    r"^(?:should|shall|can|could|would|(?:do|does|did)(?!\s{1,2}not\b|n'?t\b)|is|are|was|were|has|have|who|"
+    r"what|when|where|why|how|which|any(?:one|body)?|will|won't|isn't|aren't|doesn't|didn't|wdyt|thoughts)\b"
+)
+
+
+# Mentions of an earlier event inside a sentence about something else ("back to normal after the
+# rollback", "5xx since the deploy"): removed before the event rules look at the sentence.
+def _top_level_branches(pattern: str) -> list[str]:
+    """Split a regex source at its top-level `|` (outside groups and character classes)."""
+    branches: list[str] = []
+    current: list[str] = []
+    depth, in_class, i = 0, False, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            current.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            branches.append("".join(current))
+            current = []
+            i += 1
+            continue
+        current.append(c)
+        i += 1
+    branches.append("".join(current))
+    return branches
+
+
+def _factored(pattern: str) -> re.Pattern[str]:
+    """Compile an alternation of word-start branches as `\\b(?:…)|^(?:…)`.
+
+    `re` tries every top-level branch at every position; with one leading `\\b` a position that is
+    not a word start is rejected once instead of once per branch - several times faster on the long
+    alternations below, same matches (non-`^` branches are word-start anchored either way).
+    """
+    words, starts = [], []
+    for branch in _top_level_branches(pattern):
+        if branch.startswith("^"):
+            starts.append(branch[1:])
+        else:
+            words.append(branch[2:] if branch.startswith("\\b") else branch)
+    parts = []
+    if words:
+        parts.append(r"\b(?:" + "|".join(words) + ")")
+    if starts:
+        parts.append("^(?:" + "|".join(starts) + ")")
+    return re.compile("|".join(parts))
+
+
+_MENTION = re.compile(
+    r"\b(?:after|since|post|before|during|from|due to|because of|caused by|thanks to|following|prior to|"
+    r"until|seit|nach|después de|desde|après|depuis|após|desde)\s{1,3}(?:the\s{1,3}|our\s{1,3}|that\s{1,3}|"
+    r"this\s{1,3}|a\s{1,3}|der\s{1,3}|dem\s{1,3}|el\s{1,3}|la\s{1,3}|le\s{1,3}|o\s{1,3}|"
+    r"a\s{1,3})?(?:[\w.-]{1,40}\s{1,3})?(?:roll ?-?back|rollback|revert|deploy(?:ment)?|release|rollout|"
+    r"change)s?\b|\bpost-(?:rollback|deploy|release)\b"
+)
+
+# --- other: not a new event ------------------------------------------------------------------
+_HEDGE = _factored(
+    r"\b(?:maybe|perhaps|possibly|might|could be|probably|i think|i guess|i suspect|suspect|my guess|"
+    r"hypothesis|not sure|i wonder|wondering|seems like|i bet|theory|root cause|caused|broke|culprit|"
+    r"to blame|happened|vielleicht|quizás|quizas|tal vez|peut-être|talvez)\b"
+)
+_RECAP = _factored(
+    r"\b(?:yesterday(?!'s)|last (?:night|week|time|month|year|incident|quarter|friday|monday)(?!'s)|earlier|"
+    r"recap|summary|for context|for the record|as a reminder|reminder|previously|the other day|in the past|"
+    r"timeline|history|gestern|ayer|hier|ontem|fyi,? (?:on|in) inc)\b"
+)
+_REQUEST = _factored(
+    r"^(?:@\S+\s+)?(?:please|pls|plz|can someone|could someone|someone|can you|could you|would you|"
+    r"anyone)\b(?!.{0,40}\b(?:roll ?back|rollback|revert|deploy|ship|release|promote)\b)"
+)
+_SOCIAL = _factored(
+    r"\b(?:lunch|coffee|pizza|beer|birthday|weekend|vacation|holiday|congrats|haha|lol|lmao|rofl|"
+    r"good morning|good night)\b|^(?:thanks|thank you|thx|ty)(?: \w+)? for\b|^(?:thank you|thanks|thx|ty|gm|"
+    r"ok|okay|k|kk|cool|nice|great|np|\+1|:\+1:|:thumbsup:|👍|:pray:|🙏|:tada:|🎉|:joy:|😂|"
+    r"sounds good|sgtm|lgtm|yep|yes|no|nope|sure)[.!]*$"
+)
+_NETWORK = re.compile(
+    r"\b(?:tcp|flood|firewall|ddos|syn|syn-ack|syn/ack|fin|rst|packets?|wireshark|tcpdump|handshake|seq|"
+    r"retransmits?|retransmissions?|window size)\b"
+)
+_SQL = re.compile(
+    r"\b(?:transactions?|txn|savepoint|sql|postgres|postgresql|pg|mysql|deadlocks?|statements?|"
+    r"queries|query|database|db|begin;|commit;)\b|\bROLLBACK\b|rollback;"
+)
+# SQL's ROLLBACK is a bare upper-case token; TKT-ROLLBACK-7781 or "Rollback" are not.
+_SQL_CASE = re.compile(r"(?<![\w-])ROLLBACK(?![\w-])")
+_UNRELATED = _factored(
+    r"\brevert (?:back )?(?:to|with) (?:you|u|him|her|them|me|the team)\b|\b(?:merge|"
+    r"rebase)? ?conflicts?\b.{0,40}\bresolv|\bresolv\w*\b.{0,40}\bconflicts?\b|\bresolves? to\b|"
+    r"\bresolved to \d|\b(?:dns|hostname|host name|name resolution)\b|\bresolved (?:the |my |"
+    r"your )?(?:comments?|threads?|conversations?|dependenc\w+|imports?|typos?)\b|\brollback (?:plan|"
+    r"procedure|runbook|docs?|strategy|steps|script|button|policy|window|testing)\b|\b(?:release notes|"
+    r"sync up|sync on|in sync|deploy keys?|deploy tokens?|deploy (?:guide|docs?))\b|\b(?:deploy|deployment|"
+    r"rollback|release) (?:guide|docs?|manifest|yaml|checklist|process|policy|policies|runbooks?|"
+    r"playbooks?)\b|\bthreads? resolved\b|\blooking (?:good|better|great|fine|ok|okay|bad|worse|forward)\b|"
+    r"\bneeds? (?:\d |two |2 )?(?:explicit )?approvals?\b"
+    # Evidence being shown, not an event: "the dashboard shows p99 at 4s".
+    r"|\b(?:dashboards?|graphs?|grafana|logs?|traces?|metrics?|panel|query|kibana|splunk) (?:shows?|showing|"
+    r"says|said|indicates?|suggests?)\b|\bhere'?s the\b"
+)
+_LOG_LINE = re.compile(  # a log line, including a log-forwarding bot's "[LOG] …"
+    r"^\s{0,4}(?:\[(?:LOG|Log|log)\]|\[?\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|\d{2}:\d{2}:\d{2}[.,\d]{0,7}\s|"
+    r"\[?(?:ERROR|WARN|WARNING|INFO|DEBUG|FATAL|TRACE|CRITICAL)\]?[\s:]|level=|ts=|time=\"|"
+    r"at [\w.$]{1,200}\(|Traceback \(|File \"|[A-Z]{3,9}:\s{1,3}(?:ROLLBACK|COMMIT|BEGIN|STATEMENT|duration)|"
+    r"\w{1,30}Exception\b|\{\")"
+)
+
+# --- event rules, in contract order ----------------------------------------------------------
+_ROLLBACK_VERB = (
+    r"roll(?:ing|ed|s)?\s?-?back|rollbacks?|revert(?:ing|ed|s)?|(?:undo(?:ing)?|undid) (?:the |that |this |"
+    r"last |latest |previous |my |our ){0,3}(?:deploy|release|change|merge|commit|upgrade)|back(?:ing|"
+    r"ed)? out|zurückgerollt|zurückrollen|zurücksetzen|revertimos|revertir|revirtiendo|revertido|reverter|"
+    r"revertendo|revertemos|retour arrière|on revient|downgrad(?:e|ing|ed)|reviens|revenons"
+)
+_DEPLOY_VERB = (
+    r"deploy(?:ing|ed|ment)?|redeploy(?:ing|ed)?|re-deploy(?:ing|ed)?|ship(?:ping|ped)?|releas(?:e|ing|ed)|"
+    r"promot(?:e|ing|ed)|roll(?:ing|ed)? out|rollout|push(?:ing|ed)? (?:the |a |out )?(?:fix|hotfix|patch|"
+    r"config|change|release|build|image)|hotfix|config change|feature flag|toggl(?:e|ed|ing)|flipp(?:ed|ing)|"
+    r"sync(?:ed|ing)|upgrad(?:e|ing|ed)|desplegando|desplegado|despliegue|desplegamos|implantando|implantado|"
+    r"déploiement|déployé|déploie|déployons|ausgerollt|ausrollen|deployt|deployen|fazendo deploy|subiendo|"
+    r"mise en prod"
+)
+_FUTURE = (
+    r"let'?s|lets|we'?ll|we will|we are going to|we'?re going to|we should|we need to|we must|we plan to|"
+    r"we'?re gonna|going to|gonna|plan is|plan:|the plan|next step|decision|decided|we'?ve decided|agreed to|"
+    r"proceed|go ahead|green ?light|approved|i'?ll|i will|wir werden|lass uns|vamos a|vamos|on va|"
+    r"nous allons|vou|vamos fazer"
+)
+_ACTION = (
+    rf"{_ROLLBACK_VERB}|{_DEPLOY_VERB}|fail ?over|failover|fix[ -]forward|roll(?:ing)? forward|scale|"
+    r"restart|drain|disable|enable|flip|page|escalate|patch|bump|block|rate.?limit|shed|hold|wait|freeze|"
+    r"pause|cut ?over|switch|redirect|route|keep (?:the )?\w+ (?:off|on|disabled|enabled)|leave"
+)
+
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "decision",
+        _factored(
+            r"^decision\b|\bdecision:|\b(?:don'?t|do not|dont|no|not|never|nobody|no one|noone|stop|"
+            r"hold(?:ing)? off(?: on)?|halt|nicht|kein|no vamos|pas de)\s"
+            r"(?:\w+\s){0,3}(?:" + _ROLLBACK_VERB + r"|deploy\w*|merg\w*|releas\w*|ship\w*|changes|push\w*|"
+            r"restart\w*|fail ?over|failover|scal(?:e|ing)|drain\w*|touch\w*|delet\w*|page|escalat\w*)\b|"
+            r"\b(?:code|deploy|change|release|merge) freeze\b|\bfreez(?:e|ing) (?:deploys|deployments|merges|"
+            r"changes)|\b(?:hold|pause|block)(?:ing)? (?:all |the |any )?(?:deploys|deployments|releases|merges|"
+            r"changes)\b|"
+            r"\b(?:" + _FUTURE + r")(?!\w).{0,50}?\b(?:" + _ACTION + r")|"
+            r"\bif\b.{0,80}\b(?:" + _ROLLBACK_VERB + r"|fail ?over|page|escalate)\b|"
+            r"\b(?:" + _ROLLBACK_VERB + r"|fail ?over) (?:if|unless|when)\b|"
+            r"\b(?:bump(?:ing|ed)?|upgrad(?:e|ing|ed)|downgrad(?:e|ing|ed)|rais(?:e|ing|ed)|lower(?:ing|ed)?|"
+            r"escalat(?:e|ing|ed)|moving|mov(?:e|ed)|declar(?:e|ing|ed)|calling (?:it|this)|"
+            r"this is (?:now )?(?:a|an))\b.{0,25}\b(?:sev ?-?\d|p[0-4]\b|severity|major incident|incident)|"
+            r"\bseverity (?:is )?(?:now |set to |to )?(?:sev|p\d|high|critical|major)|\b(?:paging|page|pinging|"
+            r"looping in|loop in|escalating to|escalate to|pulling in|bringing in|calling in)\b.{0,30}\b(?:team|"
+            r"on-?call|dba|db|network|security|infra|platform|sre|netops|@\w)|\b(?:declar(?:e|ing|ed)|open(?:ing|"
+            r"ed)?|spinning up)\b.{0,20}\b(?:an? )?(?:incident|sev ?-?\d|major incident)\b|\b(?:sev ?-?\d|p[0-4]|"
+            r"major incident|incident) (?:is |has been )?(?:declared|opened)\b|\b(?:fix(?:ing)?[ -]forward|"
+            r"roll(?:ing)? forward|forward[- ]fix)\b"
+        ),
+    ),
+    (
+        "rollback",
+        _factored(
+            r"\b(?:" + _ROLLBACK_VERB + r")|\b(?:back|again) (?:on|to) (?:version |release )?v?\d{1,6}\.\d"
+        ),
+    ),
+    (
+        "deploy",
+        _factored(
+            r"\b(?:" + _DEPLOY_VERB + r")\b|\b(?:is|are|now|we'?re|it'?s) live\b|\bgoing out\b|"
+            r"\bcanary (?:is )?(?:at|to|now at) \d{1,3} ?%|\b(?:is|are) (?:now )?(?:in|on|out (?:in|on|to)|"
+            r"out on|live (?:in|on)) (?:prod|production|staging|stg|canary)\b|\b(?:fix|hotfix|patch|build|"
+            r"release|change) (?:is|are) out\b|\b(?:is|are|was|been|being) (?:being )?appl(?:ied|ying)\b|"
+            r"\bappl(?:ied|ying) (?:the |a |my |our )?(?:change|config|patch|fix|manifest|terraform|migration)|"
+            r"\b(?:bump(?:ed|ing)|increas(?:ed|ing)|decreas(?:ed|ing)|rais(?:ed|ing)|lower(?:ed|ing)|scal(?:ed|"
+            r"ing)|set|changed|chang(?:ing)|reduc(?:ed|ing)|doubl(?:ed|ing))\b.{0,30}\b(?:replicas?|"
+            r"replica count|pods|(?:memory|cpu) limits?|limits|pool size|connection pool|timeouts?|"
+            r"max_?connections|workers|instances|capacity|rate limits?)\b"
+        ),
+    ),
+    (
+        "ack",
+        _factored(
+            r"^(?:@\S+\s+)?(?:ack|ack'?d|acked|acking|acknowledged|acknowledging|ack'ing|roger|copy)\b|"
+            r"\backnowledg(?:ed|ing)\b|\back(?:ed)? (?:the |this )?(?:page|alert|incident)\b|\b(?:on it|"
+            r"i'?m on it|looking|taking a look|having a look|i'?ll (?:take|grab|look|check|dig)|i'?ve got (?:it|"
+            r"this)|got this|investigating|digging in|digging into|checking|joining|hopping on|jumping on|"
+            r"bin dran|schaue? (?:mir )?(?:das |es )?an|ich schau|ich kümmere mich|estoy en ello|lo miro|"
+            r"me encargo|mirando|je regarde|je m'en occupe|je prends|estou olhando|vou olhar|deixa comigo|"
+            r"eu pego|investigando|untersuche)\b|\b(?:ic|incident commander)\s(?:here|now|is\b|taking over)|"
+            r"\b(?:i have|i'?ve got|i got|i'?ll take|taking|i'?m holding|i hold) the pager\b|\bi (?:can|"
+            r"could) take (?:this|it)\b|\byou'?re (?:the )?(?:ic|incident commander)\b|\b(?:i'?m|"
+            r"i am) on (?:comms|point)\b|\b(?:taking|i'?ll take|i'?ll do|i'?ll handle|handling) (?:comms|"
+            r"communications|point|the lead|lead|ownership|scribe)\b|\b(?:taking|take|i'?ll be|i am|i'?m)(?: the|"
+            r" over as| over)? (?:ic|incident commander)\b|\b(?:hand(?:ing)?|pass(?:ing)?)(?: over| off)? (?:ic|"
+            r"incident command|command|the pager)\b|\b(?:is|as) (?:now )?(?:the )?(?:ic|incident commander)\b|"
+            r"\b(?:the )?ic is (?:now )?@?\w"
+        ),
+    ),
+    (
+        "alert_firing",
+        _factored(
+            r"\balerts? (?:is |are |just )?(?:fir(?:ing|ed)|went off|going off|triggered|tripped)|\b(?:fir(?:ing|"
+            r"ed)|triggered) alert|\bgot paged|\bgetting paged|\bwe'?re paged|\bpaged (?:for|about)|"
+            r"\bpagerduty (?:is )?(?:going off|fired)|"
+            r"(?<!rate )(?<!errors )(?<!latency )(?<!5xx )(?<!traffic )(?<!load )\b(?:is|are) (?:completely |"
+            r"totally |hard )?(?:down\b(?!\s{0,2}(?:to|by|\d))|failing|erroring|on fire|unreachable|timing out|"
+            r"throwing)|\b(?:error rate|errors|5xx|latency|cpu|memory|p99|p95|disk|queue|lag)s?(?: rate)? (?:is |"
+            r"are )?(?:spik(?:ing|ed)|through the roof|climbing|elevated|up to|at \d)|\bspike in\b|\boutage\b|"
+            r"\balarms? (?:is |are )?(?:fir|went|going)|\b(?:returning|throwing|serving) (?:5\d\d|5xx|errors?|"
+            r"timeouts?)|\bgot (?:an |a |the )?(?:alert|page|alarm)\b|\bpaging (?:again |still )?(?:for|about)\b|"
+            r"\b(?:error rate|errors|5xx|latency|cpu|memory|p99|p95|disk|queue|lag|timeouts)s?(?: rate)? (?:has |"
+            r"have )?(?:jump(?:ed|ing)|went up|increas(?:ed|ing)|ris(?:ing|en)|rose|doubl(?:ed|ing)|"
+            r"at \d{2,3} ?%)|\b(?:not|isn'?t|aren'?t|won'?t) (?:loading|working|responding|reachable|"
+            r"available)\b|\bcan'?t (?:log ?in|check ?out|connect|load|pay|reach)\b|est(?:á|a) ca[íi]d[oa]|"
+            r"est en panne|\bcaiu\b|fora do ar|ist (?:komplett )?down|alarm ausgelöst"
+        ),
+    ),
+    (
+        "alert_resolved",
+        _factored(
+            r"\b(?:alert|alerts|monitor|monitors|page|alarm|alarms)(?: has| have| is| are)? (?:cleared|resolved|"
+            r"recovered|auto-?resolved|stopped firing|back to ok|ok now|green|went green|turned green|"
+            r"resolved itself)\b|\b(?:cleared|resolved) (?:the )?(?:alert|page)\b|\bauto-?resolved\b|"
+            r"\ball alerts (?:are )?(?:green|clear)|\b(?:resolved|closed) (?:it |the alert |"
+            r"the page )?in (?:pagerduty|pd|opsgenie|datadog)\b|\b(?:pages|alerts|alarms|paging) (?:have |"
+            r"has )?stopped\b|\bmonitor (?:has )?recovered\b"
+        ),
+    ),
+    (
+        "mitigated",
+        _factored(
+            r"\b(?:back to (?:baseline|normal)|(?:is|are) at baseline|at normal levels|returned to (?:baseline|"
+            r"normal)|recovered|recovering|mitigated|mitigation (?:is )?(?:in place|worked|applied)|"
+            r"(?:error rate|errors|5xx|latency|p99|cpu|timeouts)(?: rate)? (?:is |are |has |have )?(?:down|"
+            r"dropping|dropped|falling|normal|normalized|normalised|back|recovering|recovered|flat|stable|gone|"
+            r"at zero|at 0)|impact (?:has )?(?:stopped|ended)|(?:stable|stabilized|stabilised|healthy) (?:now|"
+            r"again)|(?:is|are|looks?|looking) (?:stable|healthy|green) (?:again|now)|no (?:more )?(?:errors|5xx|"
+            r"impact)\b|can (?:check ?out|log ?in|pay|buy|\w+) again|(?:working|flowing|processing|serving|"
+            r"loading|succeeding|going through|coming in) again|^we'?re back\b|\bwe'?re back (?:up|online|"
+            r"to normal)|back up\b|up again|out of the woods|caught up|\bback (?:at|under|below|above|to) \d|"
+            r"(?:we'?re|is|are|looks?) stable\b|\b(?:5\d\ds|5xxs?|errors|timeouts|crashes|restarts|"
+            r"pages) (?:have |has )?stopped\b|\b(?:can|able to) (?:\w+ ){0,2}\w+ again\b|(?:queue|backlog|"
+            r"lag) (?:is |has )?(?:drained|cleared|recovered|gone|back to normal)|restored|"
+            r"bleeding (?:has )?stopped|wieder (?:normal|stabil|da)|funktioniert wieder|"
+            r"volvi[óo] a la normalidad|ya funciona|normalizado|revenu à la normale|de nouveau (?:stable|normal)|"
+            r"voltou ao normal|normalizou)"
+        ),
+    ),
+    (
+        "resolved",
+        _factored(
+            r"\ball[ -]clear\b|\bclos(?:ing|ed|e)(?: out)? (?:this|the|inc\b|incident|it)|"
+            r"\bincident (?:is )?(?:resolved|closed|over)\b|\bresolv(?:ing|ed|e) (?:the |this )?incident\b|"
+            r"\bmark(?:ing|ed)? (?:this |it |the incident )?(?:as )?resolved\b|\bwe'?re resolved\b|^resolv(?:ed|"
+            r"ing)\b|\bresolved[.!]?$|(?<!before )(?<!then )(?<!until )(?<!prior to )\bclosing[.!]?$|"
+            r"\bis resolved\b|\bclosed out\b|\bstand(?:ing)? down\b|erledigt|resuelto|cerramos|cerrado|résolu|"
+            r"\bclos\b|resolvido|encerrado|encerrando|geschlossen|gelöst"
+        ),
+    ),
+)
+_GUARDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("hedge", _HEDGE),
+    ("recap", _RECAP),
+    ("request", _REQUEST),
+    ("social", _SOCIAL),
+    ("unrelated", _UNRELATED),
+)
+# One pass instead of five: any guard matching makes the message `other`.
+_GUARD = _factored("|".join(guard.pattern for _name, guard in _GUARDS))
+# Words an event is announced with come first; past this many characters a message is a report
+# or a paste, and reading further only costs time.
+_PHRASE_CHARS = 1500
+_ALERT_CAMEL = re.compile(r"\b([A-Z][a-z0-9]{1,30}(?:[A-Z][a-z0-9]{0,30}){1,6})\b")
+# CamelCase product names are not alert names.
+_PRODUCTS = frozenset(
+    {
+        "PagerDuty",
+        "OpsGenie",
+        "GitHub",
+        "GitLab",
+        "DataDog",
+        "OnCall",
+        "JavaScript",
+        "TypeScript",
+        "PostgreSQL",
+        "MySQL",
+        "MongoDB",
+        "CloudFlare",
+        "CloudWatch",
+        "StatusPage",
+    }
+)
+# A bot that prefixes its own alerts, like the seed's monitoring feed: "[ALERT] …".
+_BOT_ALERT = re.compile(r"^\W{0,4}\[?(?:alert|alarm|alerting|critical|warning)\]?[:\s]", re.I)
+_BOT_ALERT_OK = re.compile(
+    r"\b(?:back to normal|normali[sz]ed|resolved|recovered|cleared|ok again|back to ok)\b", re.I
+)
+_LONE_ACK = frozenset({":eyes:", "👀", ":eyes: :eyes:", ":eyes::eyes:", "👀👀", ":ack:", ":ack2:"})
+
+
+def _split_prose(text: str) -> tuple[str, str]:
+    """(prose, code): fenced blocks go to code, `>` quoted lines are dropped from both."""
+    if "`" not in text and ">" not in text:
+        return text, ""
+    pieces = text.split("```")
+    prose_parts = pieces[0::2]
+    code = "\n".join(pieces[1::2])
+    lines: list[str] = []
+    for line in "\n".join(prose_parts).splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith(">>>"):
+            break  # Slack's `>>>` quotes everything after it
+        if stripped.startswith(">"):
+            continue
+        lines.append(line)
+    return "\n".join(lines), code
+
+
+def _is_log_paste(prose: str) -> bool:
+    lines = [ln for ln in prose.splitlines() if ln.strip()]
+    if not lines:
+        return False
+    logs = sum(1 for ln in lines[:40] if _LOG_LINE.match(ln))
+    return logs >= max(1, (min(len(lines), 40) + 1) // 2)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).translate(_QUOTES).split())
+
+
+def _declarative(lower: str) -> str:
+    """The sentences that are not questions, joined."""
+    keep: list[str] = []
+    split = "." in lower or "!" in lower or "?" in lower or "\n" in lower
+    sentences = _SENTENCE_END.split(lower) if split else (lower,)
+    for sentence in sentences:
+        s = sentence.strip()
+        if not s:
+            continue
+        tail = s.rstrip(_TRAILING_NOISE) if not s.endswith("?") else s
+        if s.endswith("?") or tail.endswith("?") or _QUESTION_START.match(s):
+            continue
+        keep.append(s)
+    return " ".join(keep)
+
+
+def phrase_kind(prose: str) -> str:
+    """Kind of a message from its own words (humans, and bots no parser recognised)."""
+    return _phrase_kind(_normalise(prose))
+
+
+def _phrase_kind(original: str) -> str:
+    lower = original.lower()
+    if not lower:
+        return "other"
+    if lower in _LONE_ACK:
+        return "ack"
+    text = _declarative(lower)[:_PHRASE_CHARS]
+    if not text:
+        return "other"  # only questions
+    text = _MENTION.sub(" ", text)
+    if _GUARD.search(text):
+        return "other"
+    for kind, pattern in _RULES:
+        if not pattern.search(text):
+            continue
+        if kind == "rollback" and (_SQL_CASE.search(original) or _SQL.search(text)):
+            return "other"  # a database transaction rolling back, not a release
+        if kind == "ack" and _NETWORK.search(text):
+            return "other"
+        if kind == "mitigated" and _RULES[-1][1].search(text):
+            return "resolved"  # mitigated means "not closed"; a closing message is resolved
+        return kind
+    return "other"
+
+
+def _refs_for(kind: str, text: str) -> dict[str, str]:
+    if kind == "other":
+        return {}
+    refs = R.extract_refs(
+        text, "rollback" if kind == "decision" and re.search(_ROLLBACK_VERB, text, re.I) else kind
+    )
+    if kind in ("alert_firing", "alert_resolved"):
+        for m in _ALERT_CAMEL.finditer(text):
+            if m.group(1) not in _PRODUCTS:
+                refs["alert"] = m.group(1)
+                break
+    return refs
+
+
+class Classifier:
+    """Built-in rules plus a team's rules (which take precedence)."""
+
+    def __init__(self, rules: Sequence[Rule] = ()) -> None:
+        self._rules = tuple(rules)
+
+    def classify(
+        self,
+        text: str,
+        is_bot: bool,
+        *,
+        bot_id: str | None = None,
+        bot_name: str | None = None,
+    ) -> Classification:
+        bounded = text[:MAX_CHARS]
+        readable = slack_to_text(bounded)
+        for rule in self._rules:
+            found = rule.apply(readable, bot_id=bot_id, bot_name=bot_name)
+            if found is not None:
+                kind, refs = found
+                return Classification(kind, R.keep_substrings(refs, text), rule.source)
+        stripped = readable.strip()
+        first_line = stripped.split("\n", 1)[0].strip()
+        message = Message(stripped, stripped.lower(), first_line, (bot_name or "").lower(), is_bot)
+        match = recognise(message) if (is_bot or bot_id or bot_name) else recognise(message, _HUMAN_PARSERS)
+        prose, _code = _split_prose(stripped)
+        if match is not None:
+            if not is_bot and prose.strip() and not _declarative(_normalise(prose).lower()):
+                return Classification("other", {}, None)  # a question about the pasted output
+            refs = R.keep_substrings(match.refs, text) if match.kind != "other" else {}
+            return Classification(match.kind, refs, match.source)
+        if _is_log_paste(prose):
+            return Classification("other", {}, None)
+        normalised = _normalise(prose)
+        if is_bot and _BOT_ALERT.match(first_line):
+            kind = "alert_resolved" if _BOT_ALERT_OK.search(first_line) else "alert_firing"
+        else:
+            kind = _phrase_kind(normalised)
+        if kind == "other":
+            return Classification("other", {}, None)
+        return Classification(kind, R.keep_substrings(_refs_for(kind, normalised), text), None)
+
+
+_DEFAULT = Classifier()
+
+
+def classify(text: str, is_bot: bool) -> Classification:
+    """Classify with the built-in rules only."""
+    return _DEFAULT.classify(text, is_bot)

@@ -1,0 +1,49 @@
+"""GitHub deployment and Actions notifications.
+
+* The GitHub Slack app (`/github subscribe owner/repo deployments`): "Deployment <state> … to
+  <environment>" with the repository and commit.
+* Actions notifiers such as rtCamp/action-slack-notify: a user-chosen title and message, then
+  Ref / Event / Actions URL / Commit / Message fields; the `Message` field is the head commit title,
+  so a deploy of a `Revert "…"` commit is a rollback. Workflows that do not deploy (CI) are `other`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.capture import refs as R
+from bot.capture.integrations.common import REVERT_COMMIT, change_kind
+from bot.capture.integrations.registry import Match, Message, clean, integration
+
+_MARKER = re.compile(r"^Actions URL:|rtCamp|github\.com|\bGitHub\b", re.M)
+_FIELD = re.compile(
+    r"^(Ref|Event|Actions URL|Commit|Message|Repository|Environment|Workflow|Status):\s{0,2}"
+    r"(.*)$",
+    re.M,
+)
+_REPO = re.compile(r"\b[\w.-]{1,60}/([\w.-]{1,60})\b")
+
+
+@integration("github", order=140)
+def parse(msg: Message) -> Match | None:
+    if not (_MARKER.search(msg.text) or "github" in msg.bot_name):
+        return None
+    fields = {m.group(1): m.group(2).strip() for m in _FIELD.finditer(msg.text)}
+    first_field = _FIELD.search(msg.text)
+    head = msg.text[: first_field.start()] if first_field else msg.text[:300]
+    kind = change_kind(head + " " + fields.get("Workflow", ""))
+    if kind == "other":
+        if not fields and not re.search(r"\bdeploy", head, re.I):
+            return None  # some other GitHub notification (issues, PRs): not ours to judge
+        return Match("other", "github", {})
+    if kind == "deploy" and REVERT_COMMIT.search(fields.get("Message", "") + "\n" + head):
+        kind = "rollback"
+    commit = R.find_commit(fields.get("Commit", "")) or R.find_commit(head)
+    repo = _REPO.search(fields.get("Repository", "") or head)
+    refs = {
+        "commit": commit,
+        "environment": fields.get("Environment") or R.find_environment(head),
+        "service": repo.group(1) if repo else R.find_service(head),
+    }
+    refs.update(R.versions_for(head, kind))
+    return Match(kind, "github", clean(refs))

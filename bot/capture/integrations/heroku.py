@@ -1,0 +1,51 @@
+"""Heroku releases (Dev Center "Releases"): each release has a version vN and a description -
+"Deploy 1a2b3c4", "Rollback to v141", "Set LOG_LEVEL config vars", "Promote app v42" - which the
+Heroku Slack integration / ChatOps posts as "<app>: Release vN … <description>"."""
+
+from __future__ import annotations
+
+import re
+
+from bot.capture import refs as R
+from bot.capture.integrations.registry import Match, Message, clean, integration
+
+_RELEASE = re.compile(r"\b(?:Release|released|deployed)\s{1,2}(v\d{1,7})\b")
+_ROLLBACK = re.compile(r"\bRollback to\s{1,2}(v\d{1,7})\b")
+_DEPLOY = re.compile(r"\bDeploy\s{1,2}([0-9a-f]{7,40})\b")
+_CONFIG = re.compile(r"\b(?:Set|Remove|Update)\s{1,2}[\w, ]{1,200}config vars?\b|\bPromote\b")
+_APP = re.compile(r"^\W{0,4}([a-z][a-z0-9-]{1,60}):")
+
+
+@integration("heroku", order=150)
+def parse(msg: Message) -> Match | None:
+    if "heroku" not in msg.lower and "heroku" not in msg.bot_name:
+        return None
+    release = _RELEASE.search(msg.text)
+    rollback = _ROLLBACK.search(msg.text)
+    app = _APP.search(msg.text)
+    if rollback:
+        return Match(
+            "rollback",
+            "heroku",
+            clean(
+                {
+                    "version": rollback.group(1),
+                    "service": app.group(1) if app else None,
+                }
+            ),
+        )
+    deploy = _DEPLOY.search(msg.text)
+    if not (release and (deploy or _CONFIG.search(msg.text))):
+        return None
+    return Match(
+        "deploy",
+        "heroku",
+        clean(
+            {
+                "version": release.group(1),
+                "commit": deploy.group(1) if deploy else None,
+                "service": app.group(1) if app else None,
+                "environment": R.find_environment(msg.text.replace(app.group(1), " ") if app else msg.text),
+            }
+        ),
+    )

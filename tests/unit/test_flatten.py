@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from bot.slack.flatten import flatten_message, slack_to_text
+
+
+def test_top_level_text_only() -> None:
+    assert flatten_message({"text": "rolling back now"}) == "rolling back now"
+
+
+def test_attachment_parts_in_contract_order() -> None:
+    message = {
+        "text": "New alert",
+        "attachments": [
+            {
+                "fallback": "ignored fallback",
+                "pretext": "Triggered",
+                "author_name": "kustomization/apps.flux-system",
+                "title": "#45321 High error rate",
+                "text": "5xx above 5%",
+                "fields": [
+                    {"title": "Service", "value": "checkout-api", "short": True},
+                    {"title": "Empty", "value": "", "short": True},
+                    {"title": "", "value": "untitled value"},
+                ],
+                "footer": "PagerDuty",
+            }
+        ],
+    }
+    assert flatten_message(message) == (
+        "New alert\nTriggered\nkustomization/apps.flux-system\n#45321 High error rate\n5xx above 5%\n"
+        "Service: checkout-api\nuntitled value\nPagerDuty"
+    )
+
+
+def test_empty_parts_dropped_and_several_attachments() -> None:
+    message = {
+        "text": "",
+        "attachments": [{"title": "[FIRING:1] A", "text": ""}, {"title": "", "text": "second"}],
+    }
+    assert flatten_message(message) == "[FIRING:1] A\nsecond"
+
+
+def test_human_message_text_not_duplicated_by_its_rich_text_block() -> None:
+    message = {
+        "text": "<@U1> rolling back to 1.2.3",
+        "blocks": [
+            {
+                "type": "rich_text",
+                "elements": [
+                    {
+                        "type": "rich_text_section",
+                        "elements": [
+                            {"type": "user", "user_id": "U1"},
+                            {"type": "text", "text": " rolling back to 1.2.3"},
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    assert flatten_message(message) == "<@U1> rolling back to 1.2.3"
+
+
+def test_rich_text_used_when_text_is_empty_and_keeps_code_and_quotes_marked() -> None:
+    message = {
+        "text": "",
+        "blocks": [
+            {
+                "type": "rich_text",
+                "elements": [
+                    {"type": "rich_text_section", "elements": [{"type": "text", "text": "logs:"}]},
+                    {"type": "rich_text_preformatted", "elements": [{"type": "text", "text": "ERROR boom"}]},
+                    {"type": "rich_text_quote", "elements": [{"type": "text", "text": "rolling back"}]},
+                    {
+                        "type": "rich_text_list",
+                        "elements": [
+                            {"type": "rich_text_section", "elements": [{"type": "text", "text": "one"}]},
+                            {"type": "rich_text_section", "elements": [{"type": "emoji", "name": "eyes"}]},
+                        ],
+                    },
+                ],
+            }
+        ],
+    }
+    assert flatten_message(message) == "logs:\n```\nERROR boom\n```\n> rolling back\n- one\n- :eyes:"
+
+
+def test_block_kit_fallback_text_not_repeated() -> None:
+    message = {
+        "text": "Deploy to production succeeded",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": "Deploy to production succeeded"}},
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": "checkout-api v1.4.3"},
+                "fields": [{"type": "mrkdwn", "text": "*Env:* prod"}],
+            },
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "by alice"}, {"type": "image"}]},
+            {"type": "divider"},
+            {"type": "actions", "elements": []},
+        ],
+    }
+    expected = "Deploy to production succeeded\ncheckout-api v1.4.3\n*Env:* prod\nby alice"
+    assert flatten_message(message) == expected
+
+
+def test_fallback_text_kept_when_it_says_something_else() -> None:
+    block = {"type": "section", "text": {"type": "mrkdwn", "text": "CPU high"}}
+    message = {"text": "New alert", "blocks": [block]}
+    assert flatten_message(message) == "New alert\nCPU high"
+
+
+def test_garbage_shapes_do_not_raise() -> None:
+    assert flatten_message({}) == ""
+    assert (
+        flatten_message(
+            {"text": None, "attachments": [None, "x", {"fields": [None, {"value": 3}]}], "blocks": "nope"}
+        )
+        == ""
+    )
+
+
+def test_slack_markup_to_readable_text() -> None:
+    assert slack_to_text("<@U123|alice> ping <@U999>") == "@alice ping @U999"
+    assert slack_to_text("see <#C1|incident-42> and <#C2>") == "see #incident-42 and #C2"
+    assert slack_to_text("<!here> <!channel> <!subteam^S1|@sre-oncall>") == "@here @channel @sre-oncall"
+    assert slack_to_text("<https://x.io/pr/1|#4821> <https://x.io>") == "#4821 https://x.io"
+    assert slack_to_text("a &amp; b &lt;c&gt;") == "a & b <c>"
+    assert slack_to_text("<!date^1392734382^{date}|Feb 18, 2014>") == "Feb 18, 2014"
+    assert slack_to_text("5 < 6 > 4") == "5 < 6 > 4"
