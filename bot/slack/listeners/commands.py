@@ -48,7 +48,12 @@ def register(app: AsyncApp, services: Services) -> None:
             from bot.followups.service import handle_command
 
             reply = await handle_command(services, await _context(services, ref, command), rest)
-            await ack(text=reply.ephemeral, blocks=reply.blocks, response_type="ephemeral")
+            # Replies echo what the user typed (`<!channel>` arrives as a Slack token): disarm it.
+            await ack(
+                text=neutralise_mentions(reply.ephemeral) if reply.ephemeral else reply.ephemeral,
+                blocks=_neutralised(reply.blocks),
+                response_type="ephemeral",
+            )
             if reply.public:
                 services.tasks.spawn(_post_public(services, ref.id, reply.public), name="followup public")
             return
@@ -83,6 +88,17 @@ def register(app: AsyncApp, services: Services) -> None:
         services.tasks.spawn(_draft(services, ref.id, user_id, template, respond), name=f"draft {ref.id}")
 
 
+def _neutralised(value: Any) -> Any:
+    """Block Kit (or any JSON value) with every string's broadcast mentions neutralised."""
+    if isinstance(value, str):
+        return neutralise_mentions(value)
+    if isinstance(value, list):
+        return [_neutralised(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _neutralised(v) for k, v in value.items()}
+    return value
+
+
 async def _context(services: Services, ref: ChannelRef, command: dict[str, Any]) -> CommandContext:
     incident_id = None
     if ref.is_incident:
@@ -110,7 +126,10 @@ async def _draft(services: Services, channel_id: str, user_id: str, template: st
     try:
         result = await publish(services, channel_id, user_id, template)
     except TemplateProblem as problem:
-        await respond(text=f"The template could not be rendered: {problem}", response_type="ephemeral")
+        await respond(
+            text=neutralise_mentions(f"The template could not be rendered: {problem}"),
+            response_type="ephemeral",
+        )
     except NoIncident:
         await respond(
             text="Nothing captured in this channel yet, so there is no draft to write.",
