@@ -28,15 +28,16 @@ from bot.simulator.client import SignedSlackClient
 from bot.simulator.server import SlackSimulator
 
 BARE_APP = """
-import sys
+import logging, sys
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+logging.disable(logging.WARNING)  # the bare app warns on every unhandled event
 token, secret, api_url, port = sys.argv[1:5]
 bolt = AsyncApp(client=AsyncWebClient(token=token, base_url=api_url), signing_secret=secret,
-                process_before_response=True, token_verification_enabled=False,
+                process_before_response=True,
                 raise_error_for_unhandled_request=False)
 
 async def events(request):
@@ -89,21 +90,24 @@ def percentile(values: list[float], q: float) -> float:
 
 
 class Load:
-    def __init__(self, client: SignedSlackClient, channel: str, user: str) -> None:
-        self.client, self.channel, self.user = client, channel, user
+    def __init__(self, client: SignedSlackClient, sim: SlackSimulator, channel: str, user: str) -> None:
+        self.client, self.sim, self.channel, self.user = client, sim, channel, user
         self.n = 0
         self.errors = 0
 
     async def one(self) -> float:
         self.n += 1
-        ts = f"{int(time.time())}.{self.n:06d}"
+        text = MESSAGES[self.n % len(MESSAGES)]
+        # The message exists in the simulated Slack (as it would), so the bot's follow-up calls on it
+        # (marker reaction) succeed; only the event delivery is ours to time.
+        ts = (await self.sim.post_message(self.channel, self.user, text, deliver=False)).ts
         event = {
             "type": "message",
             "channel": self.channel,
             "user": self.user,
             "ts": ts,
             "event_ts": ts,
-            "text": MESSAGES[self.n % len(MESSAGES)],
+            "text": text,
             "channel_type": "channel",
         }
         start = time.perf_counter()
@@ -148,7 +152,7 @@ async def measure(
     connector = aiohttp.TCPConnector(limit=256)
     client = SignedSlackClient(url, sim.signing_secret, team_id=sim.team_id, bot_user_id=sim.bot_user_id)
     client._session = aiohttp.ClientSession(connector=connector)
-    load = Load(client, channel, user)
+    load = Load(client, sim, channel, user)
     try:
         await load.fixed_rate(50, 1)  # warm-up: caches, connections, first auth.test
         latencies, achieved = await load.fixed_rate(args.rate, args.seconds)
@@ -186,8 +190,12 @@ async def main() -> None:
         DATABASE_URL=db_url,
         PYTHONPATH=str(ROOT),
     )
+    env.update(
+        {k: v for k, v in os.environ.items() if k.startswith("SCRIBE_") and k != "SCRIBE_BENCH_PROFILE"}
+    )
     results: dict[str, dict[str, float]] = {}
     bare_port, scribe_port = free_port(), free_port()
+    serve_log = (tmp / "serve.log").open("w")
     procs = {
         "bare bolt": subprocess.Popen(
             [sys.executable, "-c", BARE_APP, sim.bot_token, sim.signing_secret, sim.api_url, str(bare_port)],
@@ -198,20 +206,44 @@ async def main() -> None:
             [sys.executable, "-m", "bot.cli", "serve", "--migrate", "--port", str(scribe_port)],
             env=env,
             cwd=tmp,
-            stderr=subprocess.DEVNULL,
+            stderr=serve_log,
         ),
     }
     ports = {"bare bolt": bare_port, "scribe serve": scribe_port}
     try:
         for name, port in ports.items():
             await wait_up(f"http://127.0.0.1:{port}/healthz")
+            if name == "scribe serve" and os.environ.get("SCRIBE_BENCH_PROFILE"):
+                # py-spy the capture path while it is under load (not its start-up)
+                subprocess.Popen(
+                    [
+                        "py-spy",
+                        "record",
+                        "-d",
+                        str(int(args.seconds * 1.5)),
+                        "-r",
+                        "200",
+                        "-o",
+                        os.environ["SCRIBE_BENCH_PROFILE"],
+                        "-f",
+                        "raw",
+                        "--pid",
+                        str(procs[name].pid),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
             results[name] = await measure(
                 name, f"http://127.0.0.1:{port}/slack/events", sim, channel, user, args
             )
     finally:
         for proc in procs.values():
             proc.terminate()
-            proc.wait(timeout=10)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
         await sim.stop()
 
     print(

@@ -161,6 +161,7 @@ def create_web_app(
         if scheduler is not None:
             await scheduler.shutdown()
         await services.tasks.close()
+        await services.capture.close()
         if db is None:
             await services.db.dispose()
 

@@ -86,6 +86,7 @@ async def _socket(settings: Settings) -> None:
     finally:
         await scheduler.shutdown()
         await services.tasks.close()
+        await services.capture.close()
         await services.db.dispose()
 
 

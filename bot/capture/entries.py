@@ -84,7 +84,6 @@ def entry_values(
     message: Mapping[str, Any],
     *,
     channel_id: str,
-    incident_id: int,
     capture: str,
     now: datetime,
 ) -> dict[str, Any]:
@@ -95,7 +94,6 @@ def entry_values(
         kind = NOTE  # a responder said it matters, the classifier had no kind for it
     thread_ts = message.get("thread_ts")
     return {
-        "incident_id": incident_id,
         "channel_id": channel_id,
         "ts": message["ts"],
         "thread_ts": thread_ts if thread_ts and thread_ts != message["ts"] else None,

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.capture.classify import Classifier
+from bot.capture.enrich import Enrichment, EnrichmentQueue
 from bot.capture.entries import (
-    author_of,
     classify_message,
     datetime_to_ts,
     entry_values,
@@ -25,12 +25,14 @@ from bot.capture.entries import (
     raw_of,
     ts_to_datetime,
 )
+from bot.capture.writer import EntryWriter
 from bot.slack.context import ChannelRef
 from bot.slack.gateway import SlackGateway
 from bot.tasks import BackgroundTasks
 from storage import entries as entry_store
 from storage import events as event_store
 from storage import incidents as incident_store
+from storage.batch import PendingEntry
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,11 @@ class CaptureService:
     ) -> None:
         self.db, self.gateway, self.classifier = db, gateway, classifier
         self.clock, self.tasks, self.settings = clock, tasks, settings
+        self.writer = EntryWriter(db, clock)
+        self.enrichment = EnrichmentQueue(tasks, self._enrich)
+
+    async def close(self) -> None:
+        await self.writer.close()
 
     # -- event stream ----------------------------------------------------------------------------
 
@@ -89,14 +96,16 @@ class CaptureService:
         """Store one new message; False when it was a redelivery or already known."""
         if not channel.is_incident or message.get("subtype") in IGNORED_SUBTYPES or "ts" not in message:
             return False
-        now = self.clock()
-        async with self.db.transaction() as session:
-            if event_id and not await event_store.claim_event(session, event_id, now):
-                return False
-            stored = await self._store(session, channel, message, capture="auto", now=now)
-        if stored:
-            self.tasks.spawn(self._enrich(channel.id, message, stored), name=f"enrich {message['ts']}")
-        return stored is not None
+        values = entry_values(
+            self.classifier, message, channel_id=channel.id, capture="auto", now=self.clock()
+        )
+        if values["author_kind"] == "human" and values["author_id"] and not values["author_name"]:
+            values["author_name"] = self.gateway.cached_user_name(values["author_id"])
+        stored = await self.writer.submit(PendingEntry(event_id, values), channel.name or channel.id)
+        enrichment = self._enrichment_for(values) if stored else None
+        if enrichment is not None:
+            self.enrichment.put(enrichment)
+        return stored
 
     async def on_changed(self, channel: ChannelRef, event: Mapping[str, Any], event_id: str | None) -> None:
         message = dict(event.get("message") or {})
@@ -173,10 +182,10 @@ class CaptureService:
                 self.classifier,
                 message,
                 channel_id=channel.id,
-                incident_id=incident_id,
                 capture="note",
                 now=now,
             )
+            values["incident_id"] = incident_id
             if values["kind"] == "other":
                 values["kind"] = "note"
             # A note is not a Slack message: keep its ts from colliding with one.
@@ -226,9 +235,8 @@ class CaptureService:
         incident_id = await incident_store.open_incident(
             session, channel.id, channel.name or channel.id, occurred
         )
-        values = entry_values(
-            self.classifier, message, channel_id=channel.id, incident_id=incident_id, capture=capture, now=now
-        )
+        values = entry_values(self.classifier, message, channel_id=channel.id, capture=capture, now=now)
+        values["incident_id"] = incident_id
         if not await entry_store.insert(session, values):
             return None
         incident = await incident_store.get_by_channel(session, channel.id)
@@ -252,15 +260,22 @@ class CaptureService:
             or (message.get("bot_id") and message.get("bot_id") == auth.get("bot_id"))
         )
 
-    async def _enrich(self, channel_id: str, message: Mapping[str, Any], values: Mapping[str, Any]) -> None:
-        author_id, author_name, author_kind = author_of(message)
-        if author_kind == "human" and author_id and not author_name:
-            name = await self.gateway.user_name(author_id)
+    def _enrichment_for(self, values: Mapping[str, Any]) -> Enrichment | None:
+        missing_name = values["author_kind"] == "human" and values["author_id"] and not values["author_name"]
+        mark = self.settings.mark_reaction if values["kind"] not in ("other", "note") else None
+        if not (missing_name or mark):
+            return None
+        author = values["author_id"] if missing_name else None
+        return Enrichment(values["channel_id"], values["ts"], author, mark)
+
+    async def _enrich(self, item: Enrichment) -> None:
+        if item.author_id:
+            name = await self.gateway.user_name(item.author_id)
             if name:
                 async with self.db.transaction() as session:
-                    await entry_store.set_author_name(session, channel_id, message["ts"], name)
-        if self.settings.mark_reaction and values["kind"] not in ("other", "note"):
+                    await entry_store.set_author_name(session, item.channel_id, item.ts, name)
+        if item.mark:
             try:
-                await self.gateway.react(channel_id, message["ts"], self.settings.mark_reaction)
+                await self.gateway.react(item.channel_id, item.ts, item.mark)
             except Exception:  # a missing marker must never cost the entry
-                log.warning("could not mark %s in %s", message["ts"], channel_id, exc_info=True)
+                log.warning("could not mark %s in %s", item.ts, item.channel_id)

@@ -56,6 +56,13 @@ def cap_blocks(blocks: list[dict[str, Any]] | None) -> list[dict[str, Any]] | No
     return [*blocks[: MAX_BLOCKS - 1], note]
 
 
+def _display_name(user: dict[str, Any] | None) -> str | None:
+    if not user:
+        return None
+    profile = user.get("profile") or {}
+    return profile.get("display_name") or user.get("real_name") or user.get("name")
+
+
 class SlackGateway:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = add_rate_limit_retries(client)
@@ -99,11 +106,11 @@ class SlackGateway:
         return user or None
 
     async def user_name(self, user_id: str) -> str | None:
-        user = await self.user_info(user_id)
-        if not user:
-            return None
-        profile = user.get("profile") or {}
-        return profile.get("display_name") or user.get("real_name") or user.get("name")
+        return _display_name(await self.user_info(user_id))
+
+    def cached_user_name(self, user_id: str) -> str | None:
+        """The name if users.info was already answered; never waits on Slack."""
+        return _display_name(self._users.get(user_id))
 
     async def post_message(
         self,
