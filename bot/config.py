@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     scribe_change_window: str | None = "Mon-Fri 09:00-17:00"
     scribe_reminder_repeat_hours: float = Field(default=24, gt=0)
     scribe_escalate_after_days: int = Field(default=3, ge=1)
+    scribe_reminder_lease_seconds: float | None = Field(default=None, gt=0)  # default: 10 x interval
     scribe_quiet_hours: str | None = None  # e.g. "22:00-08:00" in the owner's Slack time zone
     scribe_postmortem_due_hours: float = Field(default=48, gt=0)
 

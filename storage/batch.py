@@ -65,13 +65,11 @@ async def store_entries(
     event_ids = list(dict.fromkeys(i.event_id for i in items if i.event_id))
     if event_ids:
         ledger = ProcessedEvent.__table__
-        stmt = (
-            d.insert(ledger)
-            .values([{"event_id": e, "received_at": now} for e in event_ids])
-            .on_conflict_do_nothing()
-            .returning(ledger.c.event_id)
-        )
-        claimed = set((await conn.execute(stmt)).scalars())
+        # executemany of one cached statement (SQLAlchemy's insertmanyvalues batches it into one
+        # round trip): a multi-VALUES literal would be recompiled for every batch size.
+        stmt = d.insert(ledger).on_conflict_do_nothing().returning(ledger.c.event_id)
+        params = [{"event_id": e, "received_at": now} for e in event_ids]
+        claimed = set((await conn.execute(stmt, params)).scalars())
 
     seen_events: set[str] = set()
     seen_keys: set[tuple[str, str]] = set()
@@ -101,6 +99,12 @@ async def store_entries(
         index in chosen and (item.values["channel_id"], item.values["ts"]) in stored
         for index, item in enumerate(items)
     ]
+
+
+async def incident_statuses(conn: AsyncConnection, incident_ids: list[int]) -> dict[int, str]:
+    table = IncidentRow.__table__
+    result = await conn.execute(select(table.c.id, table.c.status).where(table.c.id.in_(incident_ids)))
+    return {r.id: r.status for r in result}
 
 
 async def apply_incident_changes(conn: AsyncConnection, incident_id: int, changes: dict[str, Any]) -> None:

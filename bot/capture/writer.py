@@ -14,7 +14,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.capture.entries import incident_changes
-from storage.batch import PendingEntry, apply_incident_changes, ensure_incidents, store_entries
+from storage.batch import (
+    PendingEntry,
+    apply_incident_changes,
+    ensure_incidents,
+    incident_statuses,
+    store_entries,
+)
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -83,15 +89,18 @@ class EntryWriter:
             unknown = {
                 cid: spec
                 for cid, spec in channels.items()
-                if cid not in self._incidents or spec[1] < self._incidents[cid][1] or needs_status
+                if cid not in self._incidents or spec[1] < self._incidents[cid][1]
             }
-            statuses: dict[str, str] = {}
             if unknown:
-                for cid, (incident_id, opened_at, status) in (await ensure_incidents(conn, unknown)).items():
+                for cid, (incident_id, opened_at, _status) in (await ensure_incidents(conn, unknown)).items():
                     self._incidents[cid] = (incident_id, min(opened_at, channels[cid][1]))
-                    statuses[cid] = status
             incident_ids = {cid: self._incidents[cid][0] for cid in channels}
             stored = await store_entries(conn, [r.item for r in batch], incident_ids, self.clock())
+            statuses: dict[str, str] = {}
+            if needs_status:
+                # Read fresh: another replica may have moved the incident since we cached it.
+                by_id = await incident_statuses(conn, list(incident_ids.values()))
+                statuses = {cid: by_id[iid] for cid, iid in incident_ids.items()}
             for request, was_stored in zip(batch, stored, strict=True):
                 values = request.item.values
                 if not was_stored or values["kind"] not in _INCIDENT_KINDS:

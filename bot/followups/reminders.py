@@ -43,7 +43,7 @@ RATE_LIMIT_ATTEMPTS = 3
 def lease_for(services: Services) -> timedelta:
     """How long a claim holds before another sweep may take it over. It is renewed once half of it
     is used, so it only has to outlast one owner's DM including Slack's rate-limit retries."""
-    explicit = getattr(services.settings, "scribe_reminder_lease_seconds", None)
+    explicit = services.settings.scribe_reminder_lease_seconds
     if explicit:
         return timedelta(seconds=float(explicit))
     interval = services.settings.scribe_reminder_interval_seconds

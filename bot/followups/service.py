@@ -149,11 +149,8 @@ async def can_see(services: Services, channel_id: str, user_id: str) -> bool | N
         return None
     if not info.get("is_private") and not info.get("is_group"):
         return True
-    is_member = getattr(services.gateway, "is_member", None)
-    if is_member is None:
-        return None
     try:
-        return bool(await is_member(channel_id, user_id))
+        return await services.gateway.is_member(channel_id, user_id)
     except SlackApiError:
         return None
 

@@ -68,6 +68,7 @@ class SlackGateway:
         self.client = add_rate_limit_retries(client)
         self._channels = _TTLCache(CACHE_SECONDS)
         self._users = _TTLCache(CACHE_SECONDS)
+        self._members = _TTLCache(CACHE_SECONDS)
         self._auth: dict[str, Any] | None = None
 
     async def auth(self) -> dict[str, Any]:
@@ -104,6 +105,18 @@ class SlackGateway:
             user = {}
         self._users.put(user_id, user)
         return user or None
+
+    async def is_member(self, channel_id: str, user_id: str) -> bool:
+        """Whether the user is in the channel (conversations.members, paginated, cached)."""
+        members: frozenset[str] | None = self._members.get(channel_id)
+        if members is None:
+            collected: set[str] = set()
+            first = await self.client.conversations_members(channel=channel_id, limit=200)
+            async for page in first:
+                collected.update(page.get("members", []))
+            members = frozenset(collected)
+            self._members.put(channel_id, members)
+        return user_id in members
 
     async def user_name(self, user_id: str) -> str | None:
         return _display_name(await self.user_info(user_id))

@@ -565,6 +565,20 @@ async def test_list_mine_hides_private_channels_the_caller_is_not_in(db_url: str
         assert "incident channel" in body_text(await sim.slash_command(elsewhere, alice, "followup list"))
 
 
+async def test_list_mine_shows_private_channel_items_to_its_members(db_url: str) -> None:
+    from tests.e2e.harness import Harness
+
+    async with Harness(db_url) as h:
+        sim = h.sim
+        alice, lead = sim.add_user("alice"), sim.add_user("lead")
+        secret = sim.add_channel("inc-106-private", members=[alice, lead], is_private=True)
+        elsewhere = sim.add_channel("random", members=[alice])
+        await sim.slash_command(secret, lead, "followup add @alice Rotate the leaked key due:+1d")
+        await h.idle()
+        mine = body_text(await sim.slash_command(elsewhere, alice, "followup list mine"))
+        assert "Rotate the leaked key" in mine
+
+
 async def test_snooze_button_and_undeliverable_owner(db_url: str) -> None:
     from bot.followups.reminders import sweep as run_sweep
     from tests.e2e.harness import Harness
