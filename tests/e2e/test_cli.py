@@ -104,3 +104,9 @@ async def test_reclassify_after_a_rule_change_keeps_hand_made_entries(db_url: st
     finally:
         await db.dispose()
     assert rows == {shipped.ts: "deploy", pinned.ts: "note"}
+
+
+def test_socket_without_app_token_exits_2_naming_it(tmp_path: Path) -> None:
+    result = run("socket", env={"SLACK_BOT_TOKEN": "xoxb-x"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_APP_TOKEN" in result.stderr and "Traceback" not in result.stderr
