@@ -113,22 +113,15 @@ def entry_values(
     }
 
 
-def incident_changes(
-    *,
-    kind: str,
-    text: str,
-    author_id: str | None,
-    author_kind: str,
-    occurred_at: datetime,
-    status: str,
-) -> dict[str, Any]:
+def incident_changes(values: Mapping[str, Any], status: str) -> dict[str, Any]:
     """How one new entry moves the incident's own record (status, commander, severity)."""
+    kind, text, author_id = values["kind"], values["text"], values["author_id"]
     changes: dict[str, Any] = {}
     if kind == "resolved" and status != "resolved":
-        changes.update(status="resolved", resolved_at=occurred_at, resolved_by=author_id)
+        changes.update(status="resolved", resolved_at=values["occurred_at"], resolved_by=author_id)
     elif kind == "mitigated" and status == "open":
         changes["status"] = "mitigated"
-    if author_kind == "human" and kind == "ack" and author_id and _IC.search(text):
+    if values["author_kind"] == "human" and kind == "ack" and author_id and _IC.search(text):
         changes["commander_id"] = author_id
     if kind in ("decision", "note"):
         match = _SEVERITY.search(text)

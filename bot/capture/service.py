@@ -241,15 +241,9 @@ class CaptureService:
             return None
         incident = await incident_store.get_by_channel(session, channel.id)
         if incident is not None:
-            changes = incident_changes(
-                kind=values["kind"],
-                text=values["text"],
-                author_id=values["author_id"],
-                author_kind=values["author_kind"],
-                occurred_at=values["occurred_at"],
-                status=incident.status,
+            await incident_store.apply_updates(
+                session, incident_id, incident_changes(values, incident.status)
             )
-            await incident_store.apply_updates(session, incident_id, changes)
         return values
 
     async def _is_ours(self, message: Mapping[str, Any]) -> bool:

@@ -106,14 +106,7 @@ class EntryWriter:
                 if not was_stored or values["kind"] not in _INCIDENT_KINDS:
                     continue
                 cid = values["channel_id"]
-                changes = incident_changes(
-                    kind=values["kind"],
-                    text=values["text"],
-                    author_id=values["author_id"],
-                    author_kind=values["author_kind"],
-                    occurred_at=values["occurred_at"],
-                    status=statuses[cid],
-                )
+                changes = incident_changes(values, statuses[cid])
                 statuses[cid] = changes.get("status", statuses[cid])
                 await apply_incident_changes(conn, incident_ids[cid], changes)
         return stored
