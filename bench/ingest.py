@@ -146,8 +146,14 @@ class Load:
         return done / (time.perf_counter() - start)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc): robust to a noisy, shared machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def measure(
-    name: str, url: str, sim: SlackSimulator, channel: str, user: str, args: argparse.Namespace
+    name: str, url: str, sim: SlackSimulator, channel: str, user: str, args: argparse.Namespace, pid: int
 ) -> dict[str, float]:
     connector = aiohttp.TCPConnector(limit=256)
     client = SignedSlackClient(url, sim.signing_secret, team_id=sim.team_id, bot_user_id=sim.bot_user_id)
@@ -155,8 +161,10 @@ async def measure(
     load = Load(client, sim, channel, user)
     try:
         await load.fixed_rate(50, 1)  # warm-up: caches, connections, first auth.test
+        cpu_before, sent_before = cpu_seconds(pid), load.n
         latencies, achieved = await load.fixed_rate(args.rate, args.seconds)
         throughput = await load.saturate(args.concurrency, args.seconds / 2)
+        cpu_per_request = (cpu_seconds(pid) - cpu_before) / (load.n - sent_before)
     finally:
         await client.close()
     return {
@@ -165,6 +173,7 @@ async def measure(
         "achieved_rps": achieved,
         "max_rps": throughput,
         "errors": float(load.errors),
+        "cpu_ms": cpu_per_request * 1000,
     }
 
 
@@ -188,7 +197,7 @@ async def main() -> None:
         SLACK_SIGNING_SECRET=sim.signing_secret,
         SLACK_API_URL=sim.api_url,
         DATABASE_URL=db_url,
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=os.pathsep.join(p for p in (os.environ.get("SCRIBE_BENCH_PYTHONPATH"), str(ROOT)) if p),
     )
     env.update(
         {k: v for k, v in os.environ.items() if k.startswith("SCRIBE_") and k != "SCRIBE_BENCH_PROFILE"}
@@ -234,7 +243,7 @@ async def main() -> None:
                     stderr=subprocess.DEVNULL,
                 )
             results[name] = await measure(
-                name, f"http://127.0.0.1:{port}/slack/events", sim, channel, user, args
+                name, f"http://127.0.0.1:{port}/slack/events", sim, channel, user, args, procs[name].pid
             )
     finally:
         for proc in procs.values():
@@ -250,16 +259,22 @@ async def main() -> None:
         f"ingest: {args.rate:.0f} req/s for {args.seconds:.0f} s, then closed loop x{args.concurrency}; "
         f"database {db_url.split(':', 1)[0]}"
     )
-    print(f"{'':14} {'p50 ack':>9} {'p99 ack':>9} {'achieved':>10} {'max req/s':>10} {'5xx':>5}")
+    print(
+        f"{'':14} {'p50 ack':>9} {'p99 ack':>9} {'achieved':>10} {'max req/s':>10} {'CPU/req':>9} {'5xx':>5}"
+    )
     for name, r in results.items():
         print(
             f"{name:14} {r['p50_ms']:8.1f}ms {r['p99_ms']:8.1f}ms {r['achieved_rps']:9.0f}/s "
-            f"{r['max_rps']:9.0f}/s {r['errors']:5.0f}"
+            f"{r['max_rps']:9.0f}/s {r['cpu_ms']:7.2f}ms {r['errors']:5.0f}"
         )
     bare, ours = results["bare bolt"], results["scribe serve"]
     print(
         f"capture throughput = {ours['max_rps'] / bare['max_rps']:.0%} of the bare app's "
         f"(target >= 70%); p99 ack at {args.rate:.0f}/s = {ours['p99_ms']:.1f} ms (target <= 50 ms)"
+    )
+    print(
+        f"server CPU per request: {ours['cpu_ms'] / bare['cpu_ms']:.1f}x the bare app's "
+        "(includes the work after the ack: names, marker reactions and their echoed events)"
     )
 
 

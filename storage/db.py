@@ -50,6 +50,17 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._sync_engine: sa.Engine | None = None
+
+    @property
+    def sync_engine(self) -> sa.Engine:
+        """SQLite only: a plain sqlite3 engine for work done whole on one thread (group commit)."""
+        if self._sync_engine is None:
+            url = self.engine.url.set(drivername="sqlite+pysqlite")
+            # One writer thread uses it, but not always the thread that opened the connection.
+            self._sync_engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+            event.listen(self._sync_engine, "connect", _sqlite_pragmas)
+        return self._sync_engine
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -100,3 +111,5 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._sync_engine is not None:
+            self._sync_engine.dispose()

@@ -11,23 +11,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from bot.capture.entries import incident_changes
-from storage.batch import (
-    PendingEntry,
-    apply_incident_changes,
-    ensure_incidents,
-    incident_statuses,
-    store_entries,
-)
+from storage.batch import BatchOutcome, PendingEntry, commit_batch
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
 # Kinds that can move the incident's own record (status, commander, severity).
-_INCIDENT_KINDS = frozenset({"resolved", "mitigated", "ack", "decision", "note"})
+STATUS_KINDS = frozenset({"resolved", "mitigated", "ack", "decision", "note"})
 
 
 class _Request:
@@ -45,6 +40,8 @@ class EntryWriter:
         self._runner: asyncio.Task[None] | None = None
         # channel id → (incident id, opened_at): an incident row, once there, keeps its id.
         self._incidents: dict[str, tuple[int, datetime]] = {}
+        # SQLite: the whole batch runs on one thread with a plain sqlite3 connection.
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="scribe-writer") if db.is_sqlite else None
 
     async def submit(self, item: PendingEntry, channel_name: str) -> bool:
         """Resolves once the item's batch has committed: True if stored, False if already known."""
@@ -78,38 +75,20 @@ class EntryWriter:
                         request.future.set_result(stored)
 
     async def _commit(self, batch: list[_Request]) -> list[bool]:
-        channels: dict[str, tuple[str, datetime]] = {}
-        for request in batch:
-            values = request.item.values
-            cid, at = values["channel_id"], values["occurred_at"]
-            name, earliest = channels.get(cid, (request.channel_name, at))
-            channels[cid] = (name, min(earliest, at))
-        needs_status = any(r.item.values["kind"] in _INCIDENT_KINDS for r in batch)
-        async with self.db.engine.begin() as conn:
-            unknown = {
-                cid: spec
-                for cid, spec in channels.items()
-                if cid not in self._incidents or spec[1] < self._incidents[cid][1]
-            }
-            if unknown:
-                for cid, (incident_id, opened_at, _status) in (await ensure_incidents(conn, unknown)).items():
-                    self._incidents[cid] = (incident_id, min(opened_at, channels[cid][1]))
-            incident_ids = {cid: self._incidents[cid][0] for cid in channels}
-            stored = await store_entries(conn, [r.item for r in batch], incident_ids, self.clock())
-            statuses: dict[str, str] = {}
-            if needs_status:
-                # Read fresh: another replica may have moved the incident since we cached it.
-                by_id = await incident_statuses(conn, list(incident_ids.values()))
-                statuses = {cid: by_id[iid] for cid, iid in incident_ids.items()}
-            for request, was_stored in zip(batch, stored, strict=True):
-                values = request.item.values
-                if not was_stored or values["kind"] not in _INCIDENT_KINDS:
-                    continue
-                cid = values["channel_id"]
-                changes = incident_changes(values, statuses[cid])
-                statuses[cid] = changes.get("status", statuses[cid])
-                await apply_incident_changes(conn, incident_ids[cid], changes)
-        return stored
+        items = [r.item for r in batch]
+        names = {r.item.values["channel_id"]: r.channel_name for r in batch}
+        args = (items, names, dict(self._incidents), self.clock(), incident_changes, STATUS_KINDS)
+        if self._thread is not None:
+            outcome = await asyncio.get_running_loop().run_in_executor(self._thread, self._commit_sync, args)
+        else:
+            async with self.db.engine.begin() as conn:
+                outcome = await conn.run_sync(commit_batch, *args)
+        self._incidents.update(outcome.incidents)
+        return outcome.stored
+
+    def _commit_sync(self, args: tuple) -> BatchOutcome:  # type: ignore[type-arg]
+        with self.db.sync_engine.begin() as conn:
+            return commit_batch(conn, *args)
 
     async def close(self) -> None:
         if self._runner is not None:
@@ -119,3 +98,5 @@ class EntryWriter:
             except (asyncio.CancelledError, Exception):
                 pass
             self._runner = None
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
