@@ -71,6 +71,49 @@ def _top_level_branches(pattern: str) -> list[str]:
     return branches
 
 
+def _group_end(pattern: str, start: int) -> int:
+    """Index of the `)` closing the group opened at `pattern[start]` (-1 if unbalanced)."""
+    depth, in_class, i = 0, False, start
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+_DISTRIBUTE_SUFFIX = 80
+
+
+def _distributed(branch: str, word_start: bool) -> list[str]:
+    """`(?:a|b)S` as `aS`, `bS` (recursively, `S` short and unquantified): same matches in the
+    same order of preference, but each alternative now starts with a literal, which `re` rejects
+    with one character comparison instead of descending into the nested alternation."""
+    if not branch.startswith("(?:"):
+        return [branch]
+    end = _group_end(branch, 0)
+    suffix = branch[end + 1 :] if end > 0 else ""
+    if end < 0 or len(suffix) > _DISTRIBUTE_SUFFIX or suffix[:1] in ("?", "*", "+", "{"):
+        return [branch]
+    out: list[str] = []
+    for inner in _top_level_branches(branch[3:end]):
+        if word_start and inner.startswith("\\b"):
+            inner = inner[2:]  # the enclosing `\b` already holds at this position
+        out.extend(_distributed(inner + suffix, word_start))
+    return out
+
+
 def _factored(pattern: str) -> re.Pattern[str]:
     """Compile an alternation of word-start branches as `\\b(?:…)|^(?:…)`.
 
@@ -81,9 +124,9 @@ def _factored(pattern: str) -> re.Pattern[str]:
     words, starts = [], []
     for branch in _top_level_branches(pattern):
         if branch.startswith("^"):
-            starts.append(branch[1:])
+            starts.extend(_distributed(branch[1:], word_start=False))
         else:
-            words.append(branch[2:] if branch.startswith("\\b") else branch)
+            words.extend(_distributed(branch[2:] if branch.startswith("\\b") else branch, word_start=True))
     parts = []
     if words:
         parts.append(r"\b(?:" + "|".join(words) + ")")
@@ -104,7 +147,7 @@ _MENTION = re.compile(
 _HEDGE = _factored(
     r"\b(?:maybe|perhaps|possibly|might|could be|probably|i think|i guess|i suspect|suspect|my guess|"
     r"hypothesis|not sure|i wonder|wondering|seems like|i bet|theory|root cause|caused|broke|culprit|"
-    r"to blame|happened|vielleicht|quizás|quizas|tal vez|peut-être|talvez)\b"
+    r"to blame|happened|imo|imho|in my opinion|vielleicht|quizás|quizas|tal vez|peut-être|talvez)\b"
 )
 _RECAP = _factored(
     r"\b(?:yesterday(?!'s)|last (?:night|week|time|month|year|incident|quarter|friday|monday)(?!'s)|earlier|"
@@ -155,7 +198,8 @@ _LOG_LINE = re.compile(  # a log line, including a log-forwarding bot's "[LOG] �
 # --- event rules, in contract order ----------------------------------------------------------
 _ROLLBACK_VERB = (
     r"roll(?:ing|ed|s)?\s?-?back|rollbacks?|revert(?:ing|ed|s)?|(?:undo(?:ing)?|undid) (?:the |that |this |"
-    r"last |latest |previous |my |our ){0,3}(?:deploy|release|change|merge|commit|upgrade)|back(?:ing|"
+    r"last |latest |previous |my |our ){0,3}(?:deploy|release|change|merge|commit|upgrade|flag|flip|toggle|"
+    r"config|patch|migration|bump)|(?<![\w./])rb(?:'?d|'?ing)?(?![\w-])|back(?:ing|"
     r"ed)? out|zurückgerollt|zurückrollen|zurücksetzen|revertimos|revertir|revirtiendo|revertido|reverter|"
     r"revertendo|revertemos|retour arrière|on revient|downgrad(?:e|ing|ed)|reviens|revenons"
 )
@@ -165,13 +209,14 @@ _DEPLOY_VERB = (
     r"config|change|release|build|image)|hotfix|config change|feature flag|toggl(?:e|ed|ing)|flipp(?:ed|ing)|"
     r"sync(?:ed|ing)|upgrad(?:e|ing|ed)|desplegando|desplegado|despliegue|desplegamos|implantando|implantado|"
     r"déploiement|déployé|déploie|déployons|ausgerollt|ausrollen|deployt|deployen|fazendo deploy|subiendo|"
-    r"mise en prod"
+    r"mise en prod|desplegar|patch(?:ed|ing)|hot-?patch(?:ed|ing)?"
 )
 _FUTURE = (
     r"let'?s|lets|we'?ll|we will|we are going to|we'?re going to|we should|we need to|we must|we plan to|"
     r"we'?re gonna|going to|gonna|plan is|plan:|the plan|next step|decision|decided|we'?ve decided|agreed to|"
     r"proceed|go ahead|green ?light|approved|i'?ll|i will|wir werden|lass uns|vamos a|vamos|on va|"
-    r"nous allons|vou|vamos fazer"
+    r"nous allons|vou|vamos fazer|decidimos|hemos decidido|on a décidé|nous avons décidé|wir haben entschieden|"
+    r"entschieden"
 )
 _ACTION = (
     rf"{_ROLLBACK_VERB}|{_DEPLOY_VERB}|fail ?over|failover|fix[ -]forward|roll(?:ing)? forward|scale|"
@@ -186,13 +231,17 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"^decision\b|\bdecision:|\b(?:don'?t|do not|dont|no|not|never|nobody|no one|noone|stop|"
             r"hold(?:ing)? off(?: on)?|halt|nicht|kein|no vamos|pas de)\s"
             r"(?:\w+\s){0,3}(?:" + _ROLLBACK_VERB + r"|deploy\w*|merg\w*|releas\w*|ship\w*|changes|push\w*|"
-            r"restart\w*|fail ?over|failover|scal(?:e|ing)|drain\w*|touch\w*|delet\w*|page|escalat\w*)\b|"
+            r"restart\w*|fail ?over|failover|scal(?:e|ing)|drain\w*|touch\w*|delet\w*|page|escalat\w*|despleg\w*|"
+            r"d[ée]ploy\w*|red[ée]ploy\w*|d[ée]ploi\w*|red[ée]ploi\w*|ausroll\w*)\b|"
+            r"\bne (?:\w+ ){0,2}?(?:re)?d[ée]ploi\w* (?:pas|plus|rien)\b|"
             r"\b(?:code|deploy|change|release|merge) freeze\b|\bfreez(?:e|ing) (?:deploys|deployments|merges|"
             r"changes)|\b(?:hold|pause|block)(?:ing)? (?:all |the |any )?(?:deploys|deployments|releases|merges|"
             r"changes)\b|"
             r"\b(?:" + _FUTURE + r")(?!\w).{0,50}?\b(?:" + _ACTION + r")|"
-            r"\bif\b.{0,80}\b(?:" + _ROLLBACK_VERB + r"|fail ?over|page|escalate)\b|"
-            r"\b(?:" + _ROLLBACK_VERB + r"|fail ?over) (?:if|unless|when)\b|"
+            r"\b(?:if|wenn|falls|si)\b.{0,80}\b(?:" + _ROLLBACK_VERB + r"|fail ?over|page|escalate)\b|"
+            r"\b(?:" + _ROLLBACK_VERB + r"|fail ?over)\b.{0,30}?\b(?:if|unless|when|wenn|falls|sofern|si)\s|"
+            r"\bsev(?:erity)? ?-?\d? (?:is |has been |was )?(?:lowered|raised|bumped|downgraded|upgraded|reduced|"
+            r"increased|changed|moved|dropped|set)\b|"
             r"\b(?:bump(?:ing|ed)?|upgrad(?:e|ing|ed)|downgrad(?:e|ing|ed)|rais(?:e|ing|ed)|lower(?:ing|ed)?|"
             r"escalat(?:e|ing|ed)|moving|mov(?:e|ed)|declar(?:e|ing|ed)|calling (?:it|this)|"
             r"this is (?:now )?(?:a|an))\b.{0,25}\b(?:sev ?-?\d|p[0-4]\b|severity|major incident|incident)|"
@@ -221,14 +270,17 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:bump(?:ed|ing)|increas(?:ed|ing)|decreas(?:ed|ing)|rais(?:ed|ing)|lower(?:ed|ing)|scal(?:ed|"
             r"ing)|set|changed|chang(?:ing)|reduc(?:ed|ing)|doubl(?:ed|ing))\b.{0,30}\b(?:replicas?|"
             r"replica count|pods|(?:memory|cpu) limits?|limits|pool size|connection pool|timeouts?|"
-            r"max_?connections|workers|instances|capacity|rate limits?)\b"
+            r"max_?connections|workers|instances|capacity|rate limits?|hpa|autoscal\w*|node ?pools?|nodes)\b|"
+            r"\bturn(?:ed|ing)? (?:on|off)\b.{0,40}\b(?:flag|toggle|feature)\b|\b(?:enabl|disabl)(?:ed|ing)\b.{0,40}"
+            r"\b(?:flag|toggle)\b|\b(?:flag|toggle)\b.{0,40}\b(?:to|at|for) \d{1,3} ?%"
         ),
     ),
     (
         "ack",
         _factored(
             r"^(?:@\S+\s+)?(?:ack|ack'?d|acked|acking|acknowledged|acknowledging|ack'ing|roger|copy)\b|"
-            r"\backnowledg(?:ed|ing)\b|\back(?:ed)? (?:the |this )?(?:page|alert|incident)\b|\b(?:on it|"
+            r"\backnowledg(?:ed|ing)\b|\back(?:ed)? (?:the |this )?(?:page|alert|incident)\b|\b(?:on it(?<!eye on it)"
+            r"(?<!work on it)(?<!sleep on it)(?<!comment on it)(?<!click on it)(?<!based on it)(?<!put on it)|"
             r"i'?m on it|looking|taking a look|having a look|i'?ll (?:take|grab|look|check|dig)|i'?ve got (?:it|"
             r"this)|got this|investigating|digging in|digging into|checking|joining|hopping on|jumping on|"
             r"bin dran|schaue? (?:mir )?(?:das |es )?an|ich schau|ich kümmere mich|estoy en ello|lo miro|"
@@ -240,7 +292,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"communications|point|the lead|lead|ownership|scribe)\b|\b(?:taking|take|i'?ll be|i am|i'?m)(?: the|"
             r" over as| over)? (?:ic|incident commander)\b|\b(?:hand(?:ing)?|pass(?:ing)?)(?: over| off)? (?:ic|"
             r"incident command|command|the pager)\b|\b(?:is|as) (?:now )?(?:the )?(?:ic|incident commander)\b|"
-            r"\b(?:the )?ic is (?:now )?@?\w"
+            r"\b(?:the )?ic is (?:now )?@?\w|^ic: \S|\bnew ic\b|\bic (?:from now|now)\b"
         ),
     ),
     (
@@ -259,7 +311,15 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"have )?(?:jump(?:ed|ing)|went up|increas(?:ed|ing)|ris(?:ing|en)|rose|doubl(?:ed|ing)|"
             r"at \d{2,3} ?%)|\b(?:not|isn'?t|aren'?t|won'?t) (?:loading|working|responding|reachable|"
             r"available)\b|\bcan'?t (?:log ?in|check ?out|connect|load|pay|reach)\b|est(?:á|a) ca[íi]d[oa]|"
-            r"est en panne|\bcaiu\b|fora do ar|ist (?:komplett )?down|alarm ausgelöst"
+            r"est en panne|\bcaiu\b|fora do ar|ist (?:komplett )?down|alarm ausgelöst|"
+            r"\b(?:error rate|errors|5xx|latency|cpu|memory|mem|p99|p95|p50|disk|queue(?: depth)?|lag|load|heap|"
+            r"connections)(?: rate)?(?: (?:on|for|in|of) (?:the )?[\w.-]{1,30})? (?:is |are |has |have |just )?(?:spik\w+|"
+            r"went through the roof|through the roof|off the charts|climbing|skyrocket\w*|pegged|maxed|jump\w*|"
+            r"at \d{2,3} ?%|up to \d)|\b(?:just |still |now )?(?<!stopped )(?<!no longer )(?<!not )(?<!never )"
+            r"(?:fir(?:ing|ed)|triggered|tripped)\b(?! up\b)|\bfailing for (?:all|every|most|many|some|\d)|"
+            r"\bne (?:répond|marche|fonctionne|charge) (?:plus|pas)\b|\bno (?:carga|funciona|responde)\b|"
+            r"\bnão (?:carrega|funciona|responde)\b|\b(?:geht|funktioniert|lädt) (?:gar )?nicht(?: mehr)?\b|"
+            r"\bnicht (?:mehr )?erreichbar\b"
         ),
     ),
     (
@@ -270,7 +330,10 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"resolved itself)\b|\b(?:cleared|resolved) (?:the )?(?:alert|page)\b|\bauto-?resolved\b|"
             r"\ball alerts (?:are )?(?:green|clear)|\b(?:resolved|closed) (?:it |the alert |"
             r"the page )?in (?:pagerduty|pd|opsgenie|datadog)\b|\b(?:pages|alerts|alarms|paging) (?:have |"
-            r"has )?stopped\b|\bmonitor (?:has )?recovered\b"
+            r"has )?stopped\b|\bmonitor (?:has )?recovered\b|\b(?:alert|alerts|monitor|alarm|alarms|page)\b.{0,30}?"
+            r"\b(?:cleared|auto-?resolved|resolved itself|recovered|went green|turned green|back to ok)\b|"
+            r"\bno (?:more |further )?(?:pages|alerts|alarms)\b(?!,? (?:please|pls|plz))|\balertas? (?:\w+ ){0,3}?(?:se )?resolvi\w*|"
+            r"\balarme? (?:\w+ ){0,3}?(?:aufgehoben|weg|grün|résolue?|levée?)|\balerte (?:\w+ ){0,3}?(?:résolue|levée)"
         ),
     ),
     (
@@ -290,7 +353,13 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"lag) (?:is |has )?(?:drained|cleared|recovered|gone|back to normal)|restored|"
             r"bleeding (?:has )?stopped|wieder (?:normal|stabil|da)|funktioniert wieder|"
             r"volvi[óo] a la normalidad|ya funciona|normalizado|revenu à la normale|de nouveau (?:stable|normal)|"
-            r"voltou ao normal|normalizou)"
+            r"voltou ao normal|normalizou|impact (?:is |was )?over|(?:stable|healthy|green|clean|quiet|fine) for "
+            r"(?:the (?:last|past) )?\d{1,3} ?(?:s|sec|secs|min|mins|minutes|m|h|hours?)\b|(?:working|responding|"
+            r"loading|fine|ok|good|normal|healthy|up|green) (?:again|once more)\b|vuelve a funcionar|"
+            r"funciona (?:de nuevo|otra vez)|responde (?:bien|de nuevo|otra vez)|läuft wieder|geht wieder|"
+            r"wieder (?:ok|gut|grün|online|erreichbar)|remarche|fonctionne (?:à nouveau|de nouveau)|"
+            r"voltou a funcionar|funcionando de novo|(?:keep(?:ing)?|leav(?:e|ing)) (?:the )?(?:incident|inc|"
+            r"channel) open)"
         ),
     ),
     (
@@ -301,7 +370,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bmark(?:ing|ed)? (?:this |it |the incident )?(?:as )?resolved\b|\bwe'?re resolved\b|^resolv(?:ed|"
             r"ing)\b|\bresolved[.!]?$|(?<!before )(?<!then )(?<!until )(?<!prior to )\bclosing[.!]?$|"
             r"\bis resolved\b|\bclosed out\b|\bstand(?:ing)? down\b|erledigt|resuelto|cerramos|cerrado|résolu|"
-            r"\bclos\b|resolvido|encerrado|encerrando|geschlossen|gelöst"
+            r"\bclos\b|resolvido|encerrado|encerrando|geschlossen|gelöst|\bincident\b.{0,10}\b(?:fermé|clôturé)"
         ),
     ),
 )
@@ -372,6 +441,8 @@ def _is_log_paste(prose: str) -> bool:
 
 
 def _normalise(text: str) -> str:
+    if text.isascii():  # O(1) on str; ASCII has nothing to compose and no curly quotes
+        return " ".join(text.split())
     return " ".join(unicodedata.normalize("NFC", text).translate(_QUOTES).split())
 
 
@@ -391,6 +462,39 @@ def _declarative(lower: str) -> str:
     return " ".join(keep)
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:]\s|[.!]\s|\s[-(]\s?|\s(?:but|and|so|although|though)\s")
+
+
+# A guard followed by a comma and more of the same sentence sits inside it as an aside.
+_PARENTHETICAL = re.compile(r"[^,.!;?]{0,40}, \w")
+
+
+def _clause_end(text: str, before: int) -> int:
+    """Where the last clause that ends before `before` ends (0 when there is none)."""
+    end = 0
+    for m in _CLAUSE_BREAK.finditer(text, 0, before):
+        end = m.start()
+    return end
+
+
+# "TargetDown resolved": an alert's CamelCase name is what makes "resolved" the alert's, not the
+# incident's. Needs the original case, so it runs on the message as written.
+_NAMED_ALERT_OK = re.compile(
+    r"\b[A-Z][a-z0-9]{1,30}(?:[A-Z][a-z0-9]{0,30}){1,6}\b(?: alert| monitor)?(?: has| is| was)?(?: now| just)?"
+    r" (?:cleared|resolved|recovered|auto-?resolved|stopped firing|back to ok|ok again)\b"
+)
+
+
+_NAMED_ALERT_WORDS = ("resolved", "cleared", "recovered", "to ok", "ok again", "stopped firing")
+
+
+def _named_alert_cleared(original: str, text: str) -> bool:
+    if not any(word in text for word in _NAMED_ALERT_WORDS):
+        return False
+    m = _NAMED_ALERT_OK.search(original, 0, _PHRASE_CHARS)
+    return m is not None and m.group(0).lower() in text
+
+
 def phrase_kind(prose: str) -> str:
     """Kind of a message from its own words (humans, and bots no parser recognised)."""
     return _phrase_kind(_normalise(prose))
@@ -406,13 +510,27 @@ def _phrase_kind(original: str) -> str:
     if not text:
         return "other"  # only questions
     text = _MENTION.sub(" ", text)
-    if _GUARD.search(text):
-        return "other"
+    if text.startswith("decision:"):
+        return "decision"  # an explicit label outranks the guards ("… through the weekend")
+    guard = _GUARD.search(text)
+    if guard:
+        # A hedge, recap or aside only voids its own clause and what follows it: "please revert
+        # #3310, it broke checkout" still requests a rollback. A guard in the first clause voids all.
+        cut = _clause_end(text, guard.start())
+        if cut <= 0 or _SOCIAL.search(text) or _PARENTHETICAL.match(text, guard.end()):
+            return "other"  # "the deploy, I think, caused it": the hedge governs the whole sentence
+        text = text[:cut]
+        if _GUARD.search(text):
+            return "other"
     for kind, pattern in _RULES:
         if not pattern.search(text):
+            if kind == "alert_resolved" and _named_alert_cleared(original, text):
+                return kind
             continue
         if kind == "rollback" and (_SQL_CASE.search(original) or _SQL.search(text)):
             return "other"  # a database transaction rolling back, not a release
+        if kind == "decision" and _SQL_CASE.search(original) and _SQL.search(text):
+            return "other"  # "issues ROLLBACK when validation fails": a transaction, not a plan
         if kind == "ack" and _NETWORK.search(text):
             return "other"
         if kind == "mitigated" and _RULES[-1][1].search(text):
@@ -421,12 +539,13 @@ def _phrase_kind(original: str) -> str:
     return "other"
 
 
+_ROLLBACK_ANY = re.compile(_ROLLBACK_VERB, re.I)
+
+
 def _refs_for(kind: str, text: str) -> dict[str, str]:
     if kind == "other":
         return {}
-    refs = R.extract_refs(
-        text, "rollback" if kind == "decision" and re.search(_ROLLBACK_VERB, text, re.I) else kind
-    )
+    refs = R.extract_refs(text, "rollback" if kind == "decision" and _ROLLBACK_ANY.search(text) else kind)
     if kind in ("alert_firing", "alert_resolved"):
         for m in _ALERT_CAMEL.finditer(text):
             if m.group(1) not in _PRODUCTS:

@@ -96,9 +96,11 @@ _ENV = re.compile(
 _SERVICE_TOKEN = re.compile(r"(?<![\w./@:#-])([a-z][a-z0-9]{1,30}(?:[-_][a-z0-9]{1,30}){1,4})(?![\w=-])")
 # The object of a deploy/rollback verb: "rolling back payments", "redeployed checkout".
 _SERVICE_OBJECT = re.compile(
-    r"\b(?:roll(?:ing|ed) back|rollback of|revert(?:ing|ed)|(?:re)?deploy(?:ing|ed)|ship(?:ping|ped)|"
+    r"\b(?:roll(?:ing|ed)? back|rollback of|revert(?:ing|ed)?|(?:re)?deploy(?:ing|ed)|ship(?:ping|ped)|"
     r"promot(?:ing|ed)|upgrad(?:ing|ed)|downgrad(?:ing|ed)|restart(?:ing|ed))\s{1,2}([a-z][a-z0-9_-]{2,40})\b"
 )
+# Every verb of _SERVICE_OBJECT contains one of these; one short scan decides most messages.
+_OBJECT_HINT = re.compile(r"roll|revert|deploy|ship|promot|upgrad|downgrad|restart")
 _NOT_OBJECT = frozenset(
     {
         "the",
@@ -184,6 +186,24 @@ _NOT_OBJECT = frozenset(
         "some",
         "most",
         "every",
+        # Time words and states after an imperative "roll back" / "revert", not names.
+        "yesterday",
+        "tonight",
+        "failed",
+        "done",
+        "complete",
+        "completed",
+        "started",
+        "succeeded",
+        "please",
+        "pls",
+        "if",
+        "when",
+        "unless",
+        "merged",
+        "applied",
+        "pushed",
+        "requested",
     }
 )
 _SERVICE_EXPLICIT = re.compile(
@@ -260,6 +280,10 @@ _NOT_SERVICE_PREFIX = (
     "http",
     "x-",
     "ip-",
+    # Availability zones and environment-named clusters ("az-b", "prod-eu") are places, not services.
+    "az-",
+    "prod-",
+    "staging-",
 )
 
 
@@ -354,11 +378,14 @@ def is_service_name(token: str) -> bool:
     return not _VERSION.fullmatch(token)
 
 
+_FLAG_AFTER = re.compile(r"[`'\"*]{0,2}\s{1,2}(?:feature\s)?(?:flag|toggle)\b", re.I)
+
+
 def find_service(text: str) -> str | None:
     m = _SERVICE_EXPLICIT.search(text) if (":" in text or "=" in text or "/" in text) else None
     if m and is_service_name(m.group(1)) and not m.group(1).isdigit():
         return m.group(1).rstrip(".")
-    m = _SERVICE_OBJECT.search(text)
+    m = _SERVICE_OBJECT.search(text) if _OBJECT_HINT.search(text) else None
     if m and m.group(1) not in _NOT_OBJECT and is_service_name(m.group(1)) and not m.group(1).startswith("v"):
         return m.group(1)
     if "-" not in text and "_" not in text:
@@ -366,13 +393,15 @@ def find_service(text: str) -> str | None:
     for m in _SERVICE_TOKEN.finditer(text):
         token = m.group(1)
         if is_service_name(token) and not any(c.isdigit() for c in token.split("-")[-1][:1]):
+            if _FLAG_AFTER.match(text, m.end()):
+                continue  # `checkout_v2` flag: a feature flag's key, not a service
             return token
     return None
 
 
 _ROLLBACK_TO = re.compile(
-    r"\b(?:to|back to|back on|on|onto|auf|a|à|para|zu|vers)\s{1,3}(?:(?:la|le|el|a|the|die|"
-    r"der)\s{1,2})?(?:version\s{1,2}|release\s{1,2}|revision\s{1,2}|the\s{1,2}previous\s{1,2}(?:version|"
+    r"\b(?:to|back to|back on|on|onto|auf|a|à|para|zu|vers|sur)\s{1,3}(?:(?:la|le|el|a|the|die|"
+    r"der)\s{1,2})?(?:version\s{1,2}|versión\s{1,2}|versão\s{1,2}|release\s{1,2}|revision\s{1,2}|the\s{1,2}previous\s{1,2}(?:version|"
     r"release)\s{1,2})?[`'\"*]{0,2}(v?\d{1,6}(?:\.\d{1,6}){0,3}"
     r"(?:-[0-9A-Za-z.]{1,30})?)(?![\w%]|\.\d)",
     re.I,
@@ -383,7 +412,9 @@ _ARROW = re.compile(
     re.I,
 )
 _FROM = re.compile(
-    r"\bfrom\s{1,3}[`'\"*]{0,2}(v?\d{1,6}(?:\.\d{1,6}){0,3}(?:-[0-9A-Za-z.]{1,30})?)(?![\w%]|\.\d)",
+    # A bare count ("from 10 to 30 replicas") is no version: a dot or a `v` makes one.
+    r"\bfrom\s{1,3}[`'\"*]{0,2}(v\d{1,6}(?:\.\d{1,6}){0,3}(?:-[0-9A-Za-z.]{1,30})?|\d{1,6}(?:\.\d{1,6}){1,3}"
+    r"(?:-[0-9A-Za-z.]{1,30})?)(?![\w%]|\.\d)",
     re.I,
 )
 

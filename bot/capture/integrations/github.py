@@ -26,7 +26,9 @@ _REPO = re.compile(r"\b[\w.-]{1,60}/([\w.-]{1,60})\b")
 
 @integration("github", order=140)
 def parse(msg: Message) -> Match | None:
-    if not (_MARKER.search(msg.text) or "github" in msg.bot_name):
+    low = msg.lower
+    hinted = "github" in low or "actions url:" in low or "rtcamp" in low  # necessary for _MARKER
+    if not ((hinted and _MARKER.search(msg.text)) or "github" in msg.bot_name):
         return None
     fields = {m.group(1): m.group(2).strip() for m in _FIELD.finditer(msg.text)}
     first_field = _FIELD.search(msg.text)
@@ -46,4 +48,7 @@ def parse(msg: Message) -> Match | None:
         "service": repo.group(1) if repo else R.find_service(head),
     }
     refs.update(R.versions_for(head, kind))
+    if "version" not in refs and fields.get("Message"):
+        # The head commit's title is what shipped: "release 2.15.0", "bump api to v3".
+        refs.update({k: v for k, v in R.versions_for(fields["Message"], kind).items() if k not in refs})
     return Match(kind, "github", clean(refs))

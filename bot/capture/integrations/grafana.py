@@ -21,4 +21,10 @@ def parse(msg: Message) -> Match | None:
     if not m or not (_MARKER.search(msg.text) or "grafana" in msg.bot_name):
         return None
     kind = "alert_firing" if m.group(1).upper() == "FIRING" else "alert_resolved"
-    return Match(kind, "grafana", clean(title_refs(m.group(2), msg.text)))
+    refs = title_refs(m.group(2), msg.text)
+    service = refs.get("service")
+    if service and service[0].isupper() and f"= {service}" not in msg.text:
+        # Grafana groups by alertname and folder by default; a capitalised group value with no
+        # `service`/`app` label line is the folder's display name ("Infra"), not a service.
+        refs["service"] = None
+    return Match(kind, "grafana", clean(refs))

@@ -14,11 +14,19 @@ _ROLLBACK = re.compile(r"\bRollback to\s{1,2}(v\d{1,7})\b")
 _DEPLOY = re.compile(r"\bDeploy\s{1,2}([0-9a-f]{7,40})\b")
 _CONFIG = re.compile(r"\b(?:Set|Remove|Update)\s{1,2}[\w, ]{1,200}config vars?\b|\bPromote\b")
 _APP = re.compile(r"^\W{0,4}([a-z][a-z0-9-]{1,60}):")
+# `<app>: Release vN created by …`, `<app>: Rollback to vN by …`, `<app>: Set X config vars by …`:
+# Heroku's release sentences after an app name are its layout even without the word "heroku".
+_LAYOUT = re.compile(
+    r"^\W{0,4}[a-z][a-z0-9-]{1,60}:\s{1,2}(?:Release\s{1,2}v\d{1,7}\s{1,2}created by|"
+    r"Rollback to\s{1,2}v\d{1,7}\s{1,2}by|(?:Set|Remove|Update)\s{1,2}[\w, ]{1,200}config vars?\s{1,2}by|"
+    r"Promote\b)"
+)
 
 
 @integration("heroku", order=150)
 def parse(msg: Message) -> Match | None:
-    if "heroku" not in msg.lower and "heroku" not in msg.bot_name:
+    layout = _LAYOUT.match(msg.text)
+    if "heroku" not in msg.lower and "heroku" not in msg.bot_name and not layout:
         return None
     release = _RELEASE.search(msg.text)
     rollback = _ROLLBACK.search(msg.text)
@@ -35,14 +43,15 @@ def parse(msg: Message) -> Match | None:
             ),
         )
     deploy = _DEPLOY.search(msg.text)
-    if not (release and (deploy or _CONFIG.search(msg.text))):
+    config = _CONFIG.search(msg.text)
+    if not ((release or layout) and (deploy or config)):
         return None
     return Match(
         "deploy",
         "heroku",
         clean(
             {
-                "version": release.group(1),
+                "version": release.group(1) if release else None,
                 "commit": deploy.group(1) if deploy else None,
                 "service": app.group(1) if app else None,
                 "environment": R.find_environment(msg.text.replace(app.group(1), " ") if app else msg.text),

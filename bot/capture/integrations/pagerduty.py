@@ -11,7 +11,13 @@ import re
 
 from bot.capture.integrations.registry import Match, Message, clean, integration
 
-_MARKER = re.compile(r"pagerduty", re.I)
+# Without the vendor's name (a link label, a custom app name) the layout itself is distinctive:
+# a status-led first line naming the incident number, then PagerDuty's own field titles.
+_STATUS_LINE = re.compile(
+    r"^\W{0,4}(?:Triggered|Acknowledged by|Resolved by|Escalated|Reassigned|Reopened)\b"
+    r"(?:.{0,200}#\d{2,9}|[^\n]{0,80}\n\W{0,4}#\d{2,9})"
+)
+_FIELDS = re.compile(r"^(?:Service|Urgency|Assigned|Escalation Policy|Priority):", re.M)
 _STATUS = re.compile(r"\b(Triggered|Acknowledged|Resolved|Escalated|Reassigned|Reopened)\b")
 _INCIDENT = re.compile(r"(?<![\w&])#\d{2,9}\b")
 _SERVICE = re.compile(r"^Service:\s{0,2}([\w.-]{1,100})", re.M)
@@ -27,7 +33,11 @@ _KINDS = {
 
 @integration("pagerduty", order=60)
 def parse(msg: Message) -> Match | None:
-    if not (_MARKER.search(msg.text) or "pagerduty" in msg.bot_name):
+    if not (
+        "pagerduty" in msg.lower
+        or "pagerduty" in msg.bot_name
+        or ("#" in msg.text and _STATUS_LINE.match(msg.text) and _FIELDS.search(msg.text))
+    ):
         return None
     status = _STATUS.search(msg.text)
     if not status:

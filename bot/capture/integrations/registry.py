@@ -47,13 +47,24 @@ def integration(name: str, order: int) -> Callable[[Parser], Parser]:
 
 def recognise(message: Message, only: frozenset[str] | None = None) -> Match | None:
     """First parser that recognises the message; `only` limits the parsers tried by name."""
-    for name, parser in _PARSERS:
-        if only is not None and name not in only:
-            continue
+    for parser in _selected(only):
         found = parser(message)
         if found is not None:
             return found
     return None
+
+
+_SELECTED: dict[tuple[int, frozenset[str] | None], tuple[Parser, ...]] = {}
+
+
+def _selected(only: frozenset[str] | None) -> tuple[Parser, ...]:
+    # Every message asks; filtering the registry by name each time costs more than some parsers.
+    key = (len(_PARSERS), only)
+    parsers = _SELECTED.get(key)
+    if parsers is None:
+        parsers = tuple(parser for name, parser in _PARSERS if only is None or name in only)
+        _SELECTED[key] = parsers
+    return parsers
 
 
 def names() -> list[str]:

@@ -12,7 +12,6 @@ import re
 from bot.capture import refs as R
 from bot.capture.integrations.registry import Match, Message, clean, integration
 
-_MARKER = re.compile(r"sentry", re.I)
 _METRIC = re.compile(r"^\W{0,8}(Critical|Warning|Resolved):\s{1,3}(.{1,200})$")
 _PROJECT = re.compile(r"^Project:\s{0,2}([\w.-]{1,100})", re.M)
 _ENV = re.compile(r"^Environment:\s{0,2}([\w.-]{1,60})", re.M)
@@ -21,10 +20,15 @@ _ISSUE_RESOLVED = re.compile(r"\b(?:marked as resolved|issue resolved|resolved b
 
 @integration("sentry", order=50)
 def parse(msg: Message) -> Match | None:
-    if not (_MARKER.search(msg.text) or "sentry" in msg.bot_name):
-        return None
     m = _METRIC.match(msg.first_line)
-    project = _PROJECT.search(msg.text)
+    named = "sentry" in msg.lower or "sentry" in msg.bot_name
+    if not (named or m):
+        return None  # the common case, decided without searching the whole text
+    project = _PROJECT.search(msg.text) if "Project:" in msg.text else None
+    # A metric alert's `Critical:/Warning:/Resolved: <rule>` title over a `Project:` field is
+    # Sentry's layout even when no footer or link names the vendor.
+    if not (named or project):
+        return None
     env = _ENV.search(msg.text)
     if m:
         kind = "alert_resolved" if m.group(1) == "Resolved" else "alert_firing"
