@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,14 +49,18 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     extras: dict[str, Any] = field(default_factory=dict)
 
-    async def channel_ref(self, channel_id: str) -> ChannelRef:
-        if channel_id.startswith("D"):  # DMs are never incident channels; no lookup needed
-            return ChannelRef(channel_id, None, False)
-        info = await self.gateway.channel_info(channel_id)
-        name = (info or {}).get("name")
-        incident = (
-            bool(name) and not (info or {}).get("is_im") and bool(self.settings.channel_regex.search(name))
-        )
+    async def channel_ref(self, channel_id: str, known_name: str | None = None) -> ChannelRef:
+        """Is this an incident channel? Decided by name; the name comes from the payload when Slack
+        sent it (commands, buttons) and from a cached conversations.info otherwise."""
+        if known_name == "privategroup":  # what slash commands say for any private channel
+            known_name = None
+        if channel_id.startswith("D") or known_name == "directmessage":
+            return ChannelRef(channel_id, None, False)  # DMs are never incident channels
+        name = known_name
+        if name is None:
+            info = await self.gateway.channel_info(channel_id) or {}
+            name = None if info.get("is_im") else info.get("name")
+        incident = bool(name) and bool(self.settings.channel_regex.search(name or ""))
         return ChannelRef(channel_id, name, incident)
 
 
@@ -119,6 +125,59 @@ def create_app(
     return app, services
 
 
+class DatabaseGate:
+    """/healthz: 200 once the database is reachable and its schema current, 503 until then.
+
+    `scribe serve` may start before the database is up; the gate then waits for it and builds the
+    schema if the database is empty (an existing schema that is behind stays 503: run migrate)."""
+
+    RETRY_SECONDS = 2.0
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.schema_ok = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def health(self) -> tuple[bool, str]:
+        if not await self.db.ping():
+            return False, "unreachable"
+        if not self.schema_ok:
+            try:
+                self.schema_ok = await self.db.current_revision() == Database.head_revision()
+            except Exception:
+                return False, "unreachable"
+        return (True, "ready") if self.schema_ok else (False, "schema out of date: run `scribe migrate`")
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._prepare(), name="database gate")
+
+    async def _prepare(self) -> None:
+        warned = False
+        while True:
+            try:
+                state = await self.db.prepare() if await self.db.ping() else None
+            except Exception:
+                log.warning("database not ready yet", exc_info=True)
+                state = None
+            if state in ("ready", "created"):
+                self.schema_ok = True
+                log.info("database %s", "schema created" if state == "created" else "ready")
+                return
+            if state == "outdated" and not warned:
+                log.error("database schema is out of date: run `scribe migrate`; /healthz answers 503")
+                warned = True
+            if state is None and not warned:
+                log.warning("database not reachable; /healthz answers 503 until it is")
+                warned = True
+            await asyncio.sleep(self.RETRY_SECONDS)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
 def create_web_app(
     settings: Settings,
     *,
@@ -126,6 +185,7 @@ def create_web_app(
     clock: Callable[[], datetime] = utc_now,
     reminders: bool = True,
     startup_backfill: bool = True,
+    prepare_database: bool = False,
 ) -> web.Application:
     bolt, services = create_app(settings, db=db, clock=clock)
     web_app = web.Application()
@@ -136,15 +196,18 @@ def create_web_app(
         bolt_request = await to_bolt_request(request)
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
+    gate = DatabaseGate(services.db)
+
     async def healthz(_request: web.Request) -> web.Response:
-        if await services.db.ping():
-            return web.json_response({"ok": True, "database": "reachable"})
-        return web.json_response({"ok": False, "database": "unreachable"}, status=503)
+        ok, state = await gate.health()
+        return web.json_response({"ok": ok, "database": state}, status=200 if ok else 503)
 
     web_app.router.add_post("/slack/events", slack_events)
     web_app.router.add_get("/healthz", healthz)
 
     async def on_startup(_app: web.Application) -> None:
+        if prepare_database:
+            gate.start()
         if reminders:
             from bot.followups.scheduler import ReminderScheduler
 
@@ -157,6 +220,7 @@ def create_web_app(
             services.tasks.spawn(backfill_open_incidents(services), name="startup backfill")
 
     async def on_cleanup(_app: web.Application) -> None:
+        await gate.stop()
         scheduler = services.extras.pop("scheduler", None)
         if scheduler is not None:
             await scheduler.shutdown()

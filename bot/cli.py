@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-from bot.config import Settings, SettingsError, load_settings
+from sqlalchemy.exc import DBAPIError
+
+from bot.config import Settings, SettingsError, load_settings, masked_url
 
 
 class CliError(Exception):
@@ -40,20 +44,40 @@ def _settings() -> Settings:
     return load_settings()
 
 
+@contextlib.contextmanager
+def database_errors(settings: Settings) -> Iterator[None]:
+    """A database that is down, missing or refuses us is a setting problem: one line, exit 2."""
+    try:
+        yield
+    except (DBAPIError, OSError, TimeoutError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        detail = str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
+        raise CliError(
+            f"DATABASE_URL is not reachable ({masked_url(settings.database_url)}): {detail}"
+        ) from None
+
+
 async def _ready_database(settings: Settings, migrate: bool) -> None:
-    from storage.db import Database, SchemaOutOfDate
+    """Before serving: upgrade when asked, build the schema of an empty database, refuse an
+    existing schema that is behind. A database that is down is waited for (healthz 503)."""
+    from storage.db import Database
 
     db = Database(settings.database_url)
     try:
         if not await db.ping():
-            raise CliError(f"DATABASE_URL is not reachable: {settings.database_url}")
+            logging.getLogger("scribe").warning(
+                "database %s not reachable yet; serving /healthz 503 until it is",
+                masked_url(settings.database_url),
+            )
+            return
         if migrate:
             await db.migrate()
-        else:
-            try:
-                await db.ensure_current()
-            except SchemaOutOfDate as exc:
-                raise CliError(str(exc)) from None
+        elif await db.prepare() == "outdated":
+            current, head = await db.current_revision(), db.head_revision()
+            raise CliError(
+                f"database schema is at {current or 'an unknown version'}, this version needs {head}: "
+                "run `scribe migrate` (or start with `scribe serve --migrate`)"
+            )
     finally:
         await db.dispose()
 
@@ -65,8 +89,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings()
     settings.require("slack_bot_token", "slack_signing_secret")
-    asyncio.run(_ready_database(settings, args.migrate))
-    web.run_app(create_web_app(settings), host=args.host, port=args.port, print=None)
+    with database_errors(settings):
+        asyncio.run(_ready_database(settings, args.migrate))
+    try:
+        web.run_app(
+            create_web_app(settings, prepare_database=True), host=args.host, port=args.port, print=None
+        )
+    except OSError as exc:
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     return 0
 
 
@@ -96,7 +126,8 @@ def cmd_socket(args: argparse.Namespace) -> int:
     if not settings.slack_signing_secret:
         # Socket Mode never verifies signatures, but Bolt refuses an empty secret.
         settings.slack_signing_secret = "socket-mode-unused"
-    asyncio.run(_ready_database(settings, args.migrate))
+    with database_errors(settings):
+        asyncio.run(_ready_database(settings, args.migrate))
     asyncio.run(_socket(settings))
     return 0
 
@@ -131,7 +162,8 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
         finally:
             await db.dispose()
 
-    before, after = asyncio.run(run())
+    with database_errors(_settings()):
+        before, after = asyncio.run(run())
     print(f"schema: {before or 'empty'} -> {after}" if before != after else f"schema already at {after}")
     return 0
 
@@ -156,11 +188,15 @@ def cmd_draft(args: argparse.Namespace) -> int:
             await db.dispose()
 
     try:
-        markdown = asyncio.run(run())
+        with database_errors(settings):
+            markdown = asyncio.run(run())
     except (NoIncident, TemplateProblem) as exc:
         raise CliError(str(exc)) from None
     if args.out:
-        args.out.write_text(markdown, encoding="utf-8")
+        try:
+            args.out.write_text(markdown, encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(markdown)
@@ -171,7 +207,8 @@ def cmd_reclassify(_args: argparse.Namespace) -> int:
     from bot.capture.reclassify import reclassify_all
 
     settings = _settings()
-    changed, total = asyncio.run(reclassify_all(settings))
+    with database_errors(settings):
+        changed, total = asyncio.run(reclassify_all(settings))
     print(f"reclassified {changed} of {total} entries")
     return 0
 

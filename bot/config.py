@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 
 class SettingsError(Exception):
@@ -23,7 +25,7 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     database_url: str = "sqlite+aiosqlite:///./scribe.db"
     scribe_channel_pattern: str = r"^inc(ident)?[-_]"
-    scribe_reminder_interval_seconds: float = Field(default=300, gt=0)
+    scribe_reminder_interval_seconds: float = Field(default=300, gt=0, le=7 * 86400, allow_inf_nan=False)
     scribe_timezone: str = "UTC"
     scribe_templates_dir: Path | None = None
     scribe_rules_file: Path | None = None
@@ -38,6 +40,48 @@ class Settings(BaseSettings):
     scribe_reminder_lease_seconds: float | None = Field(default=None, gt=0)  # default: 10 x interval
     scribe_quiet_hours: str | None = None  # e.g. "22:00-08:00" in the owner's Slack time zone
     scribe_postmortem_due_hours: float = Field(default=48, gt=0)
+
+    @field_validator(
+        "scribe_templates_dir", "scribe_rules_file", "scribe_change_window", "scribe_quiet_hours",
+        "slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `FOO=` in a .env file or a shell means "not set", not "the current directory".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xoxb-"):
+            raise ValueError("must be a bot token (xoxb-…)")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xapp-"):
+            raise ValueError("must be an app-level token (xapp-…)")
+        return value
+
+    @field_validator("scribe_templates_dir")
+    @classmethod
+    def _templates_dir(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a directory")
+        return value
+
+    @field_validator("scribe_rules_file")
+    @classmethod
+    def _rules_file(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from bot.capture.rules import RulesError, load_rules
+
+            try:
+                load_rules(value)
+            except RulesError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("scribe_channel_pattern")
     @classmethod
@@ -62,6 +106,10 @@ class Settings(BaseSettings):
     def _async_url(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must be an async SQLAlchemy URL (sqlite+aiosqlite:// or postgresql+asyncpg://)")
+        try:
+            make_url(value).port  # noqa: B018 (parsing the port is what validates it)
+        except (ArgumentError, ValueError) as exc:
+            raise ValueError(f"not a valid database URL ({exc.__class__.__name__})") from None
         return value
 
     @property
@@ -79,10 +127,19 @@ class Settings(BaseSettings):
                 raise SettingsError(f"{name.upper()} is required but not set")
 
 
+def masked_url(url: str) -> str:
+    """A database URL fit for a log line or an error message: no password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "<unparseable URL>"
+
+
 def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         err = exc.errors()[0]
         variable = str(err["loc"][0]).upper() if err["loc"] else "setting"
-        raise SettingsError(f"{variable} is invalid: {err['msg']}") from None
+        message = str(err["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{variable} is invalid: {message}") from None

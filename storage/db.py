@@ -98,8 +98,26 @@ class Database:
             command.upgrade(cfg, "head")
 
         async with self.engine.begin() as conn:
+            if not self.is_sqlite:
+                # Replicas starting together on an empty database: one migrates, the others wait
+                # and then find the schema current. Released with the transaction.
+                await conn.execute(sa.text("SELECT pg_advisory_xact_lock(74260001)"))
             await conn.run_sync(upgrade)
         return before, await self.current_revision()
+
+    async def prepare(self) -> str:
+        """ "ready" when the schema is current, "created" after building it on an empty database,
+        "outdated" when an existing schema is behind (upgrading that is a deliberate step)."""
+        current, head = await self.current_revision(), self.head_revision()
+        if current == head:
+            return "ready"
+        if current is None:
+            async with self.engine.connect() as conn:
+                empty = not await conn.run_sync(lambda c: sa.inspect(c).has_table("incident"))
+            if empty:
+                await self.migrate()
+                return "created"
+        return "outdated"
 
     async def ensure_current(self) -> None:
         current, head = await self.current_revision(), self.head_revision()

@@ -31,7 +31,6 @@ USAGE = (
 )
 
 PRIORITIES: tuple[Priority, ...] = ("high", "medium", "low")
-_PRIORITY_ALIASES: dict[str, Priority] = {"h": "high", "m": "medium", "med": "medium", "l": "low"}
 
 # Slack escapes mentions as <@U123|name> (should_escape) or <@U123>; W… ids are Enterprise Grid users.
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
@@ -84,13 +83,13 @@ def parse(text: str, today: date) -> Command:
     sub, rest = words[0].lower(), words[1:]
     if sub == "add":
         return _parse_add(rest, today)
-    if sub in ("list", "ls"):
+    if sub == "list":
         if not rest:
             return ListCommand(mine=False)
         if len(rest) == 1 and rest[0].lower() == "mine":
             return ListCommand(mine=True)
         raise UsageError(f"`list` takes nothing or `mine`, not `{' '.join(rest)}`.")
-    if sub in ("done", "close"):
+    if sub == "done":
         if len(rest) != 1:
             raise UsageError("`done` needs exactly one follow-up id, e.g. `done 12`.")
         return DoneCommand(item_id=parse_id(rest[0]))
@@ -185,6 +184,4 @@ def parse_priority(value: str) -> Priority:
     v = value.strip().lower()
     if v in PRIORITIES:
         return v  # type: ignore[return-value]
-    if v in _PRIORITY_ALIASES:
-        return _PRIORITY_ALIASES[v]
     raise UsageError(f"`priority:{value}` is not a priority: use high, medium or low.")

@@ -53,6 +53,15 @@ def iso_utc(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
+def iso_in(at: datetime, tz: tzinfo) -> str:
+    """ISO 8601 in the display zone (SCRIBE_TIMEZONE): `…Z` for UTC as in seed 000, else with the
+    zone's offset (`2026-02-10T05:00:00.000-05:00`), so the instant stays unambiguous."""
+    local = at.astimezone(tz)
+    if not local.utcoffset():
+        return iso_utc(at)
+    return local.isoformat(timespec="milliseconds")
+
+
 @dataclass(frozen=True, slots=True)
 class Header:
     incident_id: str
@@ -175,14 +184,14 @@ def categorise(description: str, due: object, now: datetime) -> str:
     return "Prevent"
 
 
-def _row(e: TimelineEntry) -> TimelineRow:
+def _row(e: TimelineEntry, tz: tzinfo) -> TimelineRow:
     refs = e.refs
     ref = refs.get("change_id") or refs.get("alert") or refs.get("ticket") or refs.get("commit") or ""
     author = e.author_name or e.author_id or e.source or ""
     return TimelineRow(
         ts=e.ts,
         at=e.occurred_at,
-        iso=iso_utc(e.occurred_at),
+        iso=iso_in(e.occurred_at, tz),
         kind=e.kind,
         service=refs.get("service") or "",
         ref=ref,
@@ -265,7 +274,7 @@ def build_report(
 ) -> Report:
     ordered = sorted(entries, key=lambda e: (e.occurred_at, e.ts))
     events = [e for e in ordered if e.kind != "other"]
-    rows = tuple(_row(e) for e in events)
+    rows = tuple(_row(e, tz) for e in events)
 
     changes = extract_changes(events)
     alerts = pair_alerts(events)

@@ -7,7 +7,7 @@ readable and small at 100k entries.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,14 +26,14 @@ def label(text: str, limit: int = 48) -> str:
     return cleaned or "event"
 
 
-def _t(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+def _t(at: datetime, tz: tzinfo = UTC) -> str:
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def gantt(report: Report) -> str:
     lines = [
         "gantt",
-        f"    title {label(report.header.incident_id)} (times in UTC)",
+        f"    title {label(report.header.incident_id)} (times in {label(report.header.tz_name)})",
         "    dateFormat YYYY-MM-DD HH:mm:ss",
         "    axisFormat %H:%M",
     ]
@@ -42,8 +42,8 @@ def gantt(report: Report) -> str:
     def task(name: str, tags: str, start: datetime, end: datetime | None = None) -> None:
         nonlocal n
         n += 1
-        until = _t(end) if end is not None else "0m"
-        lines.append(f"    {label(name)} :{tags}t{n}, {_t(start)}, {until}")
+        until = _t(end, report.tz) if end is not None else "0m"
+        lines.append(f"    {label(name)} :{tags}t{n}, {_t(start, report.tz)}, {until}")
 
     changes = report.changes
     if changes:

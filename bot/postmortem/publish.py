@@ -85,8 +85,13 @@ async def render_for_channel(
 
 async def publish(services: Services, channel_id: str, user_id: str | None, template: str) -> dict[str, Any]:
     """Render, post the Block Kit summary and upload the Markdown; returns what was posted."""
-    ref = await services.channel_ref(channel_id)
-    await services.capture.backfill(ref)  # a draft must not miss what the event stream dropped
+    try:
+        # A draft must not miss what the event stream dropped; but it can be written without.
+        await services.capture.backfill(await services.channel_ref(channel_id))
+    except Exception:
+        log.warning(
+            "backfill before drafting %s failed; drafting from what is stored", channel_id, exc_info=True
+        )
     draft = await render_for_channel(services.db, services.renderer, services.settings, channel_id, template)
     async with services.db.transaction() as session:
         previous = await draft_store.latest(session, draft.incident_id)

@@ -21,7 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 import bot
 
 from . import mermaid
-from .assemble import Report, TimelineRow, iso_utc
+from .assemble import Report, TimelineRow, iso_in
 from .metrics import DEFINITIONS, format_duration
 from .text import md_cell, md_inline, neutralise_mentions, one_line, truncate
 
@@ -65,8 +65,8 @@ def _local(ctx: Any, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> 
     return value.astimezone(ctx["report"].tz).strftime(fmt)
 
 
-def _iso(value: datetime | None) -> str:
-    return iso_utc(value) if value is not None else "unknown"
+def _iso(ctx: Any, value: datetime | None) -> str:
+    return iso_in(value, ctx["report"].tz) if value is not None else "unknown"
 
 
 def _utc(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
@@ -129,7 +129,7 @@ class TemplateRenderer:
             md_inline=md_inline,
             one_line=one_line,
             clip=truncate,
-            iso=_iso,
+            iso=pass_context(_iso),
             utc=_utc,
             local=pass_context(_local),
             duration=_duration,

@@ -1,14 +1,15 @@
 """Slack message payload -> the plain text the capture classifier reads (pure).
 
 CONTRACT.md fixes the order: top-level text, then per attachment its pretext, author name, title,
-text, one ``Field title: value`` line per field, and footer; rich-text/section/header/context blocks
-contribute their plain text. Empty parts are dropped.
+text, one ``Field title: value`` line per field, and footer; then rich-text/section/header/context
+blocks contribute their plain text. Empty parts are dropped.
 
 What Slack really sends shapes two choices here:
 
 * A message typed in the Slack client carries both ``text`` and a ``rich_text`` block holding the
   same words (the block is the structured form of the text). Flattening both would double every
-  human message, so ``rich_text`` blocks are only read when ``text`` is empty.
+  human message, so a block whose text is the top-level text again is read once; a block that
+  says something else is kept.
 * Apps posting Block Kit must also send ``text`` as the notification fallback, and it is usually a
   copy (or a prefix) of the first section. When that fallback is already contained in the block
   text it is dropped; when it says something the blocks do not (a short "New alert" summary), it
@@ -159,15 +160,17 @@ def _attachment_parts(att: Mapping[str, Any]) -> list[str]:
 def flatten_message(message: Mapping[str, Any]) -> str:
     """The text of a Slack message (event payload or API message object) as one string."""
     text = _s(message.get("text"))
-    blocks = message.get("blocks")
-    block_parts = _blocks_text(blocks, include_rich_text=not text)
-    parts: list[str] = []
-    if text:
-        squashed_blocks = _squash(slack_to_text("\n".join(block_parts)))
-        if not block_parts or _squash(slack_to_text(text)) not in squashed_blocks:
-            parts.append(text)
-    parts.extend(block_parts)
+    block_parts = _blocks_text(message.get("blocks"), include_rich_text=True)
+    if text and block_parts:
+        said = _squash(slack_to_text(text))
+        # A typed message's rich_text block is the same words again: keep them once.
+        block_parts = [p for p in block_parts if _squash(slack_to_text(p)) != said]
+        # An app's `text` is the notification fallback, usually a copy of its first section.
+        if block_parts and said in _squash(slack_to_text("\n".join(block_parts))):
+            text = ""
+    parts = [text] if text else []
     for att in message.get("attachments") or ():
         if isinstance(att, Mapping):
             parts.extend(_attachment_parts(att))
+    parts.extend(block_parts)
     return "\n".join(parts)

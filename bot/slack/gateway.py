@@ -18,6 +18,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 log = logging.getLogger(__name__)
 
 MAX_BLOCKS = 50
+_DM_FALLBACK_ERRORS = frozenset(
+    {"missing_scope", "not_allowed_token_type", "unknown_method", "method_deprecated", "restricted_action"}
+)
 CACHE_SECONDS = 300.0
 
 
@@ -149,7 +152,17 @@ class SlackGateway:
         return dict(resp.data)  # type: ignore[arg-type]
 
     async def open_dm(self, user_id: str) -> str:
-        resp = await self.client.conversations_open(users=user_id)
+        """The DM channel with a user. If conversations.open is refused (a missing im:write scope,
+        say), the user id itself: chat.postMessage to a user id lands in the app's DM with them."""
+        try:
+            resp = await self.client.conversations_open(users=user_id)
+        except SlackApiError as exc:
+            # Only when the *method* is refused; a user who cannot be DMed stays an error.
+            if exc.response.get("error") not in _DM_FALLBACK_ERRORS:
+                raise
+            log.warning("conversations.open for %s failed (%s); posting to the user id", user_id,
+                        exc.response.get("error"))  # fmt: skip
+            return user_id
         return str(resp["channel"]["id"])
 
     async def permalink(self, channel: str, ts: str) -> str | None:

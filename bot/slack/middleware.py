@@ -29,6 +29,16 @@ def channel_id_of(body: dict[str, Any]) -> str | None:
     return None
 
 
+def channel_name_of(body: dict[str, Any]) -> str | None:
+    """The name Slack already put in the payload (slash commands, interactivity), if any."""
+    if body.get("channel_name"):
+        return str(body["channel_name"])
+    channel = body.get("channel")
+    if isinstance(channel, dict) and channel.get("name"):
+        return str(channel["name"])
+    return None
+
+
 def register(app: AsyncApp, services: Services) -> None:
     @app.middleware
     async def resolve_channel(
@@ -36,5 +46,5 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> Any:
         channel_id = channel_id_of(body)
         if channel_id:
-            context["channel_ref"] = await services.channel_ref(channel_id)
+            context["channel_ref"] = await services.channel_ref(channel_id, channel_name_of(body))
         return await next()

@@ -110,3 +110,32 @@ def test_socket_without_app_token_exits_2_naming_it(tmp_path: Path) -> None:
     result = run("socket", env={"SLACK_BOT_TOKEN": "xoxb-x"}, cwd=tmp_path)
     assert result.returncode == 2
     assert "SLACK_APP_TOKEN" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_database_down_is_one_line_without_the_password(tmp_path: Path) -> None:
+    url = "postgresql+asyncpg://scribe:s3cret-pw@127.0.0.1:1/nowhere"
+    for command in (["migrate"], ["draft", "--channel", "incident-1"], ["reclassify"]):
+        result = run(*command, env={"DATABASE_URL": url}, cwd=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)
+        assert "DATABASE_URL" in result.stderr and "s3cret-pw" not in result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_paths_and_tokens_name_their_variable(tmp_path: Path) -> None:
+    cases = {
+        "SCRIBE_TEMPLATES_DIR": str(tmp_path / "missing"),
+        "SCRIBE_RULES_FILE": str(tmp_path / "missing.yml"),
+        "SCRIBE_REMINDER_INTERVAL_SECONDS": "inf",
+        "SLACK_APP_TOKEN": "xoxb-not-an-app-token",
+    }
+    for variable, value in cases.items():
+        result = run("classify", env={variable: value}, cwd=tmp_path)
+        assert result.returncode == 2, variable
+        assert variable in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert run("classify", env={"SCRIBE_RULES_FILE": ""}, stdin="ack\n", cwd=tmp_path).returncode == 0
+
+
+def test_draft_out_to_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    result = run("draft", "--channel", "incident-1", "--out", str(tmp_path / "no" / "x.md"),
+                 env={"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/d.db"}, cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -153,6 +153,17 @@ async def test_digest_once_per_owner_and_not_again_the_same_day(world: World) ->
     assert len(w.dms_to(a)) == 2
 
 
+async def test_dm_goes_to_the_user_id_when_conversations_open_is_refused(world: World) -> None:
+    w = world
+    a = w.sim.add_user("alice")
+    chan, inc = await new_incident(w, "inc-1-open", members=[a])
+    await add_item(w, inc, chan, a, TODAY - timedelta(days=1), text="rotate keys")
+    w.sim.fail_method("conversations.open", "missing_scope")
+    assert (await sweep(w.svc, w.clock())).digests_sent == 1
+    assert [c.params.get("channel") for c in w.sim.calls_to("chat.postMessage")] == [a]
+    assert len(w.dms_to(a)) == 1
+
+
 async def test_item_due_today_is_reminded_once_its_date_is_past(world: World) -> None:
     w = world
     a = w.sim.add_user("alice")

@@ -66,21 +66,50 @@ def test_serve_without_signing_secret_exits_2_naming_it(tmp_path: Path) -> None:
 
 
 def test_invalid_setting_exits_2_naming_it(tmp_path: Path) -> None:
-    env = base_env(SLACK_BOT_TOKEN="x", SLACK_SIGNING_SECRET="y", SCRIBE_TIMEZONE="Mars/Olympus")
+    env = base_env(SLACK_BOT_TOKEN="xoxb-x", SLACK_SIGNING_SECRET="y", SCRIBE_TIMEZONE="Mars/Olympus")
     proc = scribe("serve", env=env, cwd=tmp_path)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert "SCRIBE_TIMEZONE" in err and "Traceback" not in err
 
 
-def test_serve_refuses_out_of_date_schema(tmp_path: Path) -> None:
-    env = base_env(
-        SLACK_BOT_TOKEN="x", SLACK_SIGNING_SECRET="y", DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/s.db"
-    )
+async def test_serve_refuses_out_of_date_schema(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/s.db"
+    db = Database(url)
+    await db.migrate()
+    async with db.engine.begin() as conn:  # as if written by an older release
+        await conn.execute(sa.text("UPDATE alembic_version SET version_num = '0000_older'"))
+    await db.dispose()
+    env = base_env(SLACK_BOT_TOKEN="xoxb-x", SLACK_SIGNING_SECRET="y", DATABASE_URL=url)
     proc = scribe("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
-    assert "scribe migrate" in err
+    assert "scribe migrate" in err.strip().splitlines()[-1]
+
+
+async def test_serve_waits_for_the_database_and_builds_an_empty_schema(tmp_path: Path) -> None:
+    # SQLite in a directory that does not exist yet: unreachable until it is created.
+    later = tmp_path / "not-yet"
+    port = free_port()
+    env = base_env(
+        SLACK_BOT_TOKEN="xoxb-x", SLACK_SIGNING_SECRET="y", DATABASE_URL=f"sqlite+aiosqlite:///{later}/s.db"
+    )
+    proc = scribe("serve", "--port", str(port), env=env, cwd=tmp_path)
+    try:
+        assert await wait_healthy(f"http://127.0.0.1:{port}/healthz") == 503
+        later.mkdir()
+        deadline = time.monotonic() + 20
+        status = 503
+        while status != 200 and time.monotonic() < deadline:
+            await asyncio.sleep(0.3)
+            status = await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+        assert status == 200
+        db = Database(f"sqlite+aiosqlite:///{later}/s.db")
+        assert await db.current_revision() == Database.head_revision()
+        await db.dispose()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
 
 
 async def test_healthz_is_503_while_database_unreachable() -> None:

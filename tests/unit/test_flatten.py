@@ -128,3 +128,22 @@ def test_slack_markup_to_readable_text() -> None:
     assert slack_to_text("a &amp; b &lt;c&gt;") == "a & b <c>"
     assert slack_to_text("<!date^1392734382^{date}|Feb 18, 2014>") == "Feb 18, 2014"
     assert slack_to_text("5 < 6 > 4") == "5 < 6 > 4"
+
+
+def test_rich_text_that_says_something_else_than_text_is_kept() -> None:
+    message = {
+        "text": "hello",
+        "blocks": [{"type": "rich_text", "elements": [
+            {"type": "rich_text_section", "elements": [{"type": "text", "text": "rolling back api to v1"}]}
+        ]}],
+    }  # fmt: skip
+    assert flatten_message(message) == "hello\nrolling back api to v1"
+
+
+def test_contract_order_text_then_attachments_then_blocks() -> None:
+    message = {
+        "text": "A",
+        "attachments": [{"title": "B", "fields": [{"title": "Env", "value": "prod"}], "footer": "F"}],
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "C"}}],
+    }
+    assert flatten_message(message) == "A\nB\nEnv: prod\nF\nC"

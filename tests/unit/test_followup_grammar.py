@@ -119,3 +119,9 @@ def test_parse_mention() -> None:
     assert parse_mention("<@W1>") == ("W1", None)
     assert parse_mention("<#C1|general>") is None
     assert parse_mention("@alice") is None
+
+
+def test_only_the_contract_spellings_are_accepted() -> None:
+    for text in ("ls", "close 3", "add <@U1|a> fix it priority:h", "add <@U1|a> fix it priority:med"):
+        with pytest.raises(UsageError):
+            parse(text, date(2026, 2, 10))

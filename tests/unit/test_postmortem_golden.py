@@ -195,11 +195,14 @@ def test_builtin_templates_render_with_intact_tables(report, name):
     assert_tables_intact(out)
 
 
-def test_display_zone_used_outside_the_table():
+def test_display_zone_used_everywhere_with_unambiguous_offsets():
     report = report_for(tz=ZoneInfo("Europe/Paris"))
     out = TemplateRenderer().render("postmortem", report)
     assert "2026-02-10 11:03 CET" in out  # details in the display zone
-    assert "| 2026-02-10T10:03:00.000Z | alert_firing |" in out  # the table stays UTC
+    # SCRIBE_TIMEZONE applies to the table too; the offset keeps each instant exact.
+    assert "| 2026-02-10T11:03:00.000+01:00 | alert_firing |" in out
+    assert "All times ISO 8601 in Europe/Paris" in out
+    assert "(times in Europe/Paris)" in out and "2026-02-10 11:03:00" in out  # the Mermaid gantt
 
 
 def test_iso_utc_milliseconds():

@@ -36,8 +36,9 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.command("/postmortem")
     async def postmortem(ack: Any, command: dict[str, Any], respond: Any, context: AsyncBoltContext) -> None:
         text = (command.get("text") or "").strip()
-        verb, _, rest = text.partition(" ")
-        verb, rest = verb.lower(), rest.strip()
+        words = text.split(None, 1)  # any whitespace: Slack keeps newlines and tabs in `text`
+        verb = words[0].lower() if words else ""
+        rest = words[1].strip() if len(words) > 1 else ""
         ref: ChannelRef = context.get("channel_ref") or ChannelRef(command["channel_id"], None, False)
         user_id = command["user_id"]
 
