@@ -53,12 +53,9 @@ async def _pg_drop(name: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A migrated-nothing, empty database on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'scribe.db'}"
-        return
+async def _fresh_postgres() -> AsyncIterator[str]:
+    """A new, empty database for one test, dropped afterwards; skipped (or, in CI, failed) when no
+    server is configured."""
     if not PG_ADMIN_URL:
         if REQUIRE_PG:
             pytest.fail("SCRIBE_REQUIRE_POSTGRES=1 but SCRIBE_TEST_POSTGRES_URL is not set")
@@ -70,18 +67,21 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         await _pg_drop(name)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A migrated-nothing, empty database on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'scribe.db'}"
+        return
+    async for url in _fresh_postgres():
+        yield url
+
+
 @pytest.fixture
 async def pg_url() -> AsyncIterator[str]:
     """PostgreSQL only (multi-replica behaviour that SQLite cannot show)."""
-    if not PG_ADMIN_URL:
-        if REQUIRE_PG:
-            pytest.fail("SCRIBE_REQUIRE_POSTGRES=1 but SCRIBE_TEST_POSTGRES_URL is not set")
-        pytest.skip("PostgreSQL not configured: set SCRIBE_TEST_POSTGRES_URL")
-    url, name = await _pg_database()
-    try:
+    async for url in _fresh_postgres():
         yield url
-    finally:
-        await _pg_drop(name)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
