@@ -22,12 +22,13 @@ from collections.abc import Sequence
 
 from bot.capture import refs as R
 from bot.capture.integrations import Message, recognise
+from bot.capture.integrations.common import strip_emphasis
 from bot.capture.rules import Rule
 from bot.domain import Classification
 from bot.slack.flatten import slack_to_text
 
 MAX_CHARS = 4000
-_HUMAN_PARSERS = frozenset({"cli", "hubot_deploy"})
+_HUMAN_PARSERS = frozenset({"cli", "hubot_deploy", "heroku"})
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": "-", "–": "-", "\u00a0": " "})
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -175,7 +176,9 @@ _SQL = re.compile(
 # SQL's ROLLBACK is a bare upper-case token; TKT-ROLLBACK-7781 or "Rollback" are not.
 _SQL_CASE = re.compile(r"(?<![\w-])ROLLBACK(?![\w-])")
 _UNRELATED = _factored(
-    r"\brevert (?:back )?(?:to|with) (?:you|u|him|her|them|me|the team)\b|\b(?:merge|"
+    r"\brevert (?:back )?(?:to|with) (?:you|u|him|her|them|me|the team)\b|\b(?:revert(?:ed|ing|s)?|"
+    r"convert(?:ed|ing)?|mov(?:ed|ing)|went|go(?:es|ing)?|set) (?:[\w#-]{1,30} ){0,4}?(?:back )?to (?:a )?"
+    r"(?:draft|wip|work in progress|ready for review|todo|to do|backlog)\b|\b(?:merge|"
     r"rebase)? ?conflicts?\b.{0,40}\bresolv|\bresolv\w*\b.{0,40}\bconflicts?\b|\bresolves? to\b|"
     r"\bresolved to \d|\b(?:dns|hostname|host name|name resolution)\b|\bresolved (?:the |my |"
     r"your )?(?:comments?|threads?|conversations?|dependenc\w+|imports?|typos?)\b|\brollback (?:plan|"
@@ -187,6 +190,13 @@ _UNRELATED = _factored(
     # Evidence being shown, not an event: "the dashboard shows p99 at 4s".
     r"|\b(?:dashboards?|graphs?|grafana|logs?|traces?|metrics?|panel|query|kibana|splunk) (?:shows?|showing|"
     r"says|said|indicates?|suggests?)\b|\bhere'?s the\b"
+)
+# A no-op sync or plan ("sync: no changes", "No changes detected", "already up to date") is no event;
+# "no changes until …" / "no further changes" stays a hold (decision).
+_NOOP = _factored(
+    r"\bno (?:new |pending )?(?:changes?|diffs?|drift)(?: (?:detected|found|to (?:apply|sync)|needed|required|"
+    r"since|were (?:made|found|detected|applied)|(?:on|from) (?:our|my|their|your) (?:side|end))\b|[.!]?$|"
+    r"[.!] )|\bnothing to (?:sync|apply|deploy|roll ?out)\b|\balready (?:up[ -]to[ -]date|synced)\b"
 )
 _LOG_LINE = re.compile(  # a log line, including a log-forwarding bot's "[LOG] …"
     r"^\s{0,4}(?:\[(?:LOG|Log|log)\]|\[?\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|\d{2}:\d{2}:\d{2}[.,\d]{0,7}\s|"
@@ -319,7 +329,20 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:fir(?:ing|ed)|triggered|tripped)\b(?! up\b)|\bfailing for (?:all|every|most|many|some|\d)|"
             r"\bne (?:répond|marche|fonctionne|charge) (?:plus|pas)\b|\bno (?:carga|funciona|responde)\b|"
             r"\bnão (?:carrega|funciona|responde)\b|\b(?:geht|funktioniert|lädt) (?:gar )?nicht(?: mehr)?\b|"
-            r"\bnicht (?:mehr )?erreichbar\b"
+            r"\bnicht (?:mehr )?erreichbar\b|"
+            # A responder relaying what they see: "I'm seeing 5xx on checkout-api", "customers are seeing
+            # timeouts" (not "seeing errors drop", and a question or hedge never gets this far).
+            # Literal first, who says it checked behind: `re` rejects most positions on one character.
+            r"\bseeing(?:(?<=^seeing)|(?<=i'm seeing)|(?<=im seeing)|(?<=i am seeing)|(?<=we're seeing)|"
+            r"(?<=we are seeing)|(?<= are seeing)|(?<=still seeing)|(?<=also seeing)|(?<=now seeing)|"
+            r"(?<=users seeing)|(?<=customers seeing)) (?:a (?:lot|bunch|ton) of |lots of |many |some |more |a few |"
+            r"(?:a )?spikes? (?:of|in) |elevated |high |increased |intermittent )?(?:5\d\ds?|5xxs?|errors?|"
+            r"error rates?|timeouts?|failures|failed \w+|latency|crash\w*|ooms?|exceptions|restarts|packet loss)\b"
+            r"(?! (?:drop|dropping|decreas|go(?:ing)? down|fall|recover|subsid|clear|stop|disappear|gone)\w*)|"
+            # Health reported degraded (Argo CD's health status, a status page).
+            r"\bdegraded\b(?:(?<=is degraded)|(?<=are degraded)|(?<=has degraded)|(?<=have degraded)|"
+            r"(?<=now degraded)|(?<=got degraded)|(?<=looks degraded)|(?<=been degraded)|(?<=become degraded)|"
+            r"(?<=health: degraded)|(?<=status: degraded))"
         ),
     ),
     (
@@ -366,7 +389,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "resolved",
         _factored(
             r"\ball[ -]clear\b|\bclos(?:ing|ed|e)(?: out)? (?:this|the|inc\b|incident|it)|"
-            r"\bincident (?:is )?(?:resolved|closed|over)\b|\bresolv(?:ing|ed|e) (?:the |this )?incident\b|"
+            r"\b(?:incident(?: inc-?\d{1,7}| #?\d{1,7})?|inc[- ]?#?\d{1,7}) (?:is |has been |was |now |is now )?"
+            r"(?:resolved|closed|over)\b|\bresolv(?:ing|ed|e) (?:the |this )?incident\b|"
             r"\bmark(?:ing|ed)? (?:this |it |the incident )?(?:as )?resolved\b|\bwe'?re resolved\b|^resolv(?:ed|"
             r"ing)\b|\bresolved[.!]?$|(?<!before )(?<!then )(?<!until )(?<!prior to )\bclosing[.!]?$|"
             r"\bis resolved\b|\bclosed out\b|\bstand(?:ing)? down\b|erledigt|resuelto|cerramos|cerrado|résolu|"
@@ -380,6 +404,7 @@ _GUARDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("request", _REQUEST),
     ("social", _SOCIAL),
     ("unrelated", _UNRELATED),
+    ("noop", _NOOP),
 )
 # One pass instead of five: any guard matching makes the message `other`.
 _GUARD = _factored("|".join(guard.pattern for _name, guard in _GUARDS))
@@ -407,10 +432,24 @@ _PRODUCTS = frozenset(
     }
 )
 # A bot that prefixes its own alerts, like the seed's monitoring feed: "[ALERT] …".
-_BOT_ALERT = re.compile(r"^\W{0,4}\[?(?:alert|alarm|alerting|critical|warning)\]?[:\s]", re.I)
-_BOT_ALERT_OK = re.compile(
-    r"\b(?:back to normal|normali[sz]ed|resolved|recovered|cleared|ok again|back to ok)\b", re.I
+# Also the status-led titles alerting tools use when their name is absent ("Recovered: High error
+# rate on checkout-api", "[Resolved] …", "Firing: …"): the status word then a colon or brackets.
+_BOT_ALERT = re.compile(
+    r"^\W{0,4}(?:\[?(?:alert|alarm|alerting|critical|warning)\]?[:\s]|\[(?:firing|triggered|resolved|recovered|"
+    r"ok|cleared)\]\s|(?:firing|triggered|resolved|recovered|ok|cleared)\s?:\s)",
+    re.I,
 )
+_BOT_ALERT_OK = re.compile(
+    r"\b(?:back to normal|normali[sz]ed|resolved|recovered|cleared|ok again|back to ok)\b|^\W{0,4}\[?ok\b", re.I
+)
+# `Status: <title>`: the title is the alert's name.
+_BOT_STATUS_TITLE = re.compile(
+    r"^\W{0,4}\[?(?:firing|triggered|resolved|recovered|ok|cleared|critical|warning)\]?\s?:?\s{1,3}(.{1,200})$",
+    re.I,
+)
+# A bot's "resolved"/"recovered" is its alert's or page's unless it names the incident itself (an
+# incident-management tool closing INC-1042): `resolved` is the incident declared over.
+_BOT_INCIDENT = re.compile(r"\bincidents?\b|(?<![\w-])INC-?\d", re.I)
 _LONE_ACK = frozenset({":eyes:", "👀", ":eyes: :eyes:", ":eyes::eyes:", "👀👀", ":ack:", ":ack2:"})
 
 
@@ -469,6 +508,20 @@ _CLAUSE_BREAK = re.compile(r"[,;:]\s|[.!]\s|\s[-(]\s?|\s(?:but|and|so|although|t
 _PARENTHETICAL = re.compile(r"[^,.!;?]{0,40}, \w")
 
 
+_ATTRIBUTION = re.compile(
+    r"\b(?:said|says|wrote|writes|quote|quoting|quoted|according to|told (?:me|us|them)|claims?|claimed)\b"
+)
+_QUOTED = re.compile(r'"[^"]{1,300}"')
+
+
+def _labels_message(text: str, start: int, end: int) -> bool:
+    """A guard alone in brackets ("… (recap)", "[fyi]") or closing the message after a dash labels it all."""
+    before = text[max(0, start - 3) : start].rstrip()
+    if before.endswith(("(", "[")):
+        return text[end : end + 3].lstrip().startswith((")", "]"))  # "(recap)", not "(I think v1.4.2)"
+    return before.endswith("-") and end >= len(text.rstrip(" .!)]"))
+
+
 def _clause_end(text: str, before: int) -> int:
     """Where the last clause that ends before `before` ends (0 when there is none)."""
     end = 0
@@ -512,13 +565,24 @@ def _phrase_kind(original: str) -> str:
     text = _MENTION.sub(" ", text)
     if text.startswith("decision:"):
         return "decision"  # an explicit label outranks the guards ("… through the weekend")
+    if '"' in text and _ATTRIBUTION.search(text):
+        # `"rolling back now" - that's what bob said`: quoted words are someone else's, reported.
+        text = _QUOTED.sub(" ", text)
     guard = _GUARD.search(text)
     if guard:
         # A hedge, recap or aside only voids its own clause and what follows it: "please revert
         # #3310, it broke checkout" still requests a rollback. A guard in the first clause voids all.
         cut = _clause_end(text, guard.start())
-        if cut <= 0 or _SOCIAL.search(text) or _PARENTHETICAL.match(text, guard.end()):
-            return "other"  # "the deploy, I think, caused it": the hedge governs the whole sentence
+        if (
+            cut <= 0
+            or _SOCIAL.search(text)
+            or _PARENTHETICAL.match(text, guard.end())
+            or _NOOP.match(text, guard.start())
+            or _labels_message(text, guard.start(), guard.end())
+        ):
+            # "the deploy, I think, caused it": the hedge governs the whole sentence; "(recap)" or a
+            # closing "- for context" labels the whole message; a no-op sync is no event anywhere.
+            return "other"
         text = text[:cut]
         if _GUARD.search(text):
             return "other"
@@ -539,13 +603,18 @@ def _phrase_kind(original: str) -> str:
     return "other"
 
 
-_ROLLBACK_ANY = re.compile(_ROLLBACK_VERB, re.I)
+_ROLLBACK_ANY = re.compile(_ROLLBACK_VERB)  # searched in the lower-cased text (`re.I` is several times slower)
+
+
+def _strip_markup(title: str) -> str:
+    """A title without the Slack markdown around it (`*High latency on search-api*`) or a final period."""
+    return strip_emphasis(strip_emphasis(title).rstrip("."))
 
 
 def _refs_for(kind: str, text: str) -> dict[str, str]:
     if kind == "other":
         return {}
-    refs = R.extract_refs(text, "rollback" if kind == "decision" and _ROLLBACK_ANY.search(text) else kind)
+    refs = R.extract_refs(text, "rollback" if kind == "decision" and _ROLLBACK_ANY.search(text.lower()) else kind)
     if kind in ("alert_firing", "alert_resolved"):
         for m in _ALERT_CAMEL.finditer(text):
             if m.group(1) not in _PRODUCTS:
@@ -588,13 +657,26 @@ class Classifier:
         if _is_log_paste(prose):
             return Classification("other", {}, None)
         normalised = _normalise(prose)
+        status_title = None
         if is_bot and _BOT_ALERT.match(first_line):
             kind = "alert_resolved" if _BOT_ALERT_OK.search(first_line) else "alert_firing"
+            status_title = _BOT_STATUS_TITLE.match(first_line)
         else:
             kind = _phrase_kind(normalised)
+        recovery = kind in ("resolved", "mitigated") or (kind == "alert_resolved" and status_title is not None)
+        if is_bot and recovery:
+            # An integration reporting recovery speaks of its alert or page; an incident tool that names
+            # the incident keeps the incident's kind ("Resolved: INC-2231 …", "Incident … mitigated").
+            if not _BOT_INCIDENT.search(first_line if status_title else normalised):
+                kind = "alert_resolved"
+            elif kind == "alert_resolved":
+                kind = "resolved"
         if kind == "other":
             return Classification("other", {}, None)
-        return Classification(kind, R.keep_substrings(_refs_for(kind, normalised), text), None)
+        refs = _refs_for(kind, normalised)
+        if status_title and kind != "resolved" and "alert" not in refs:
+            refs["alert"] = _strip_markup(status_title.group(1))
+        return Classification(kind, R.keep_substrings(refs, text), None)
 
 
 _DEFAULT = Classifier()

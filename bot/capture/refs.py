@@ -24,6 +24,11 @@ _PR = re.compile(
     r"deploy|deployment|release|pipeline)\s{0,2}|\()(#\d{1,7})\b",
     re.I,
 )
+# A deploy/job/build/pipeline number written without `#` ("deploying build 4521 to staging").
+# Searched in the lower-cased text (the digits read are the same).
+_JOB_NUM = re.compile(
+    r"\b(?:build|job|pipeline|deploy|deployment|run)\s{1,2}(?:number\s{1,2}|no\.?\s{1,2})?(\d{3,9})(?![\w.,:%/])"
+)
 _HASH_NUM = re.compile(r"(?<![\w#&])#\d{1,9}\b")
 
 # Tickets: INC-…, tracker keys (OPS-123); words that look like keys but are not tickets are skipped.
@@ -81,25 +86,39 @@ _TWO_PART = re.compile(r"\b(?:version|release|to|from|tag|ver)\s{1,2}(\d{1,4}\.\
 _COMMIT = re.compile(r"(?<![\w/.-])([0-9a-f]{7,40})(?![\w-])")
 _COMMIT_CONTEXT = re.compile(r"(?:commit|sha1?|revision|rev|@|\bref)[\s:=`'\"(]{0,3}$", re.I)
 
+# "stage" is also a step of a rollout ("stage 2 of the canary", "the next stage"): not then.
 _ENV_WORDS = (
-    r"production|prod|staging|stage|stg|preprod|pre-prod|sandbox|producción|produccion|produção|"
-    r"producao|produktion"
+    r"production|prod|staging|stage(?<!next stage)(?<!first stage)(?<!final stage)(?<!last stage)"
+    r"(?<!each stage)(?<!every stage)(?<!canary stage)(?<!rollout stage)(?<!pipeline stage)(?<!this stage)"
+    r"(?!\s{1,2}(?:\d|[ivx]{1,4}\b|one|two|three|four|five|of\b))|stg|"
+    r"preprod|pre-prod|sandbox|producción|produccion|produção|producao|produktion"
 )
-_ENV = re.compile(
+_ENV_SOURCE = (
     rf"(?<![\w-])({_ENV_WORDS})(?![\w-])"
-    r"|(?:\b(?:to|in|on|env|environment)[\s:=*_`]{1,4})(dev|qa|uat|test)\b",
-    re.I,
+    r"|(?:\b(?:to|in|on|env|environment)[\s:=*_`]{1,4})(dev|qa|uat|test)\b"
 )
+_ENV = re.compile(_ENV_SOURCE, re.I)
+# The same, for lower-cased text: `re.I` defeats the literal fast paths (several times slower), so
+# find_environment searches the lower-cased text and reads the value at the same offsets.
+_ENV_LOW = re.compile(r"\b(?<!-)" + _ENV_SOURCE[len(r"(?<![\w-])") :])
 
 # Services: hyphenated or underscored lowercase names (checkout-api, api_gateway) or a name given
 # in an explicit position ("service: payments", "app=cart", "deployment/checkout").
 _SERVICE_TOKEN = re.compile(r"(?<![\w./@:#-])([a-z][a-z0-9]{1,30}(?:[-_][a-z0-9]{1,30}){1,4})(?![\w=-])")
-# The object of a deploy/rollback verb: "rolling back payments", "redeployed checkout".
+# The object of a deploy/rollback verb, in any form and case: "rolling back payments", "Rolled back
+# payments", "redeployed checkout", an imperative or status line "Deploy api v2.0.0 to prod",
+# "rollback api to …". The name itself is read as written (lower-case).
+# Searched in the lower-cased text; the name is then read in the original, where it must be lower-case.
 _SERVICE_OBJECT = re.compile(
-    r"\b(?:roll(?:ing|ed)? back|rollback of|revert(?:ing|ed)?|(?:re)?deploy(?:ing|ed)|ship(?:ping|ped)|"
-    r"promot(?:ing|ed)|upgrad(?:ing|ed)|downgrad(?:ing|ed)|restart(?:ing|ed))\s{1,2}([a-z][a-z0-9_-]{2,40})\b"
+    r"\b(rollback of|roll(?:ing|ed)? ?back|revert(?:ing|ed)?|(?:re)?deploy(?:ing|ed)?|ship(?:ping|ped)|"
+    r"promot(?:e|ing|ed)|upgrad(?:e|ing|ed)|downgrad(?:e|ing|ed)|restart(?:ing|ed))\s{1,2}([a-z][a-z0-9_-]{2,40})\b"
 )
+# A bare verb or noun ("Deploy api v2.0.0 to prod", "rollback api to …") names a service only when a
+# target follows - a version, to/in/from - unlike "the revert would drop", "deploy after the freeze".
+_BARE_VERBS = frozenset({"rollback", "revert", "deploy", "redeploy", "promote", "upgrade", "downgrade"})
+_TARGET_AFTER = re.compile(r"\s{1,2}(?:v?\d|to\b|in\b|on\b|from\b|into\b)|[,:]")
 # Every verb of _SERVICE_OBJECT contains one of these; one short scan decides most messages.
+# (Searched in the lower-cased text: literal alternatives are several times faster than `[Rr]oll|…`.)
 _OBJECT_HINT = re.compile(r"roll|revert|deploy|ship|promot|upgrad|downgrad|restart")
 _NOT_OBJECT = frozenset(
     {
@@ -204,6 +223,53 @@ _NOT_OBJECT = frozenset(
         "applied",
         "pushed",
         "requested",
+        # Prepositions of other languages ("Rollback auf v2", "rollback para a v1.4.2").
+        "auf",
+        "para",
+        "zu",
+        "nach",
+        "vers",
+        "sur",
+        "en",
+        "em",
+        "wenn",
+        "until",
+        "after",
+        "before",
+        # Nouns after a verb used as an adjective ("deploy freeze", "rollback pipeline").
+        "freeze",
+        "window",
+        "plan",
+        "pipelines",
+        "pods",
+        "pod",
+        "nodes",
+        "service",
+        "services",
+        "tool",
+        "bot",
+        "script",
+        "process",
+        "steps",
+        "step",
+        "status",
+        "target",
+        "queue",
+        "order",
+        "went",
+        "worked",
+        "failing",
+        "finished",
+        "stage",
+        "traffic",
+        "button",
+        "request",
+        "requests",
+        "note",
+        "notes",
+        "key",
+        "keys",
+        "token",
     }
 )
 _SERVICE_EXPLICIT = re.compile(
@@ -343,13 +409,23 @@ def find_commit(text: str) -> str | None:
     return best
 
 
-_ENV_TARGET = re.compile(
-    rf"\b(?:to|into|in|on|en|em|nach|auf)\s{{1,2}}\*{{0,2}}({_ENV_WORDS})(?![\w-])", re.I
-)
+_ENV_TARGET_SOURCE = rf"\b(?:to|into|in|on|en|em|nach|auf)\s{{1,2}}\*{{0,2}}({_ENV_WORDS})(?![\w-])"
+_ENV_TARGET = re.compile(_ENV_TARGET_SOURCE, re.I)
+_ENV_TARGET_LOW = re.compile(_ENV_TARGET_SOURCE)
 
 
 def find_environment(text: str) -> str | None:
     """The environment written in the text; a destination ("… to production") beats a source."""
+    low = text.lower()
+    if len(low) == len(text):  # lower-casing kept every offset (always, but for a few Unicode letters)
+        target = _ENV_TARGET_LOW.search(low)
+        if target:
+            return text[target.start(1) : target.end(1)]
+        m = _ENV_LOW.search(low)
+        if not m:
+            return None
+        group = 1 if m.group(1) else 2
+        return text[m.start(group) : m.end(group)]
     target = _ENV_TARGET.search(text)
     if target:
         return target.group(1)
@@ -367,8 +443,17 @@ def environment_in_name(name: str) -> str | None:
     return None
 
 
+def _looks_like_commit(token: str) -> bool:
+    """`abc1234`: hex with a digit and a letter, commit length - a sha, not a service."""
+    if not 7 <= len(token) <= 40 or token.isdigit() or token.isalpha():
+        return False
+    return _COMMIT.fullmatch(token) is not None
+
+
 def is_service_name(token: str) -> bool:
     low = token.lower()
+    if _looks_like_commit(low):
+        return False
     if low in _NOT_SERVICE or low.startswith(_NOT_SERVICE_PREFIX):
         return False
     if sum(part.isdigit() for part in re.split(r"[-_]", low)) >= 2:
@@ -381,13 +466,28 @@ def is_service_name(token: str) -> bool:
 _FLAG_AFTER = re.compile(r"[`'\"*]{0,2}\s{1,2}(?:feature\s)?(?:flag|toggle)\b", re.I)
 
 
+def _verb_object(text: str) -> str | None:
+    """The object of a deploy/rollback verb, as written (so lower-case in the original too)."""
+    low = text.lower()
+    hint = _OBJECT_HINT.search(low)
+    if hint is None or len(low) != len(text):
+        return None
+    for m in _SERVICE_OBJECT.finditer(low, max(0, hint.start() - 2)):  # "re" of "redeploy" precedes the hint
+        if m.group(1) in _BARE_VERBS and not _TARGET_AFTER.match(low, m.end()):
+            continue
+        start, end = m.span(2)
+        name = text[start:end]
+        return name if name == m.group(2) else None
+    return None
+
+
 def find_service(text: str) -> str | None:
     m = _SERVICE_EXPLICIT.search(text) if (":" in text or "=" in text or "/" in text) else None
     if m and is_service_name(m.group(1)) and not m.group(1).isdigit():
         return m.group(1).rstrip(".")
-    m = _SERVICE_OBJECT.search(text) if _OBJECT_HINT.search(text) else None
-    if m and m.group(1) not in _NOT_OBJECT and is_service_name(m.group(1)) and not m.group(1).startswith("v"):
-        return m.group(1)
+    name = _verb_object(text)
+    if name and name not in _NOT_OBJECT and is_service_name(name) and not name.startswith("v"):
+        return name
     if "-" not in text and "_" not in text:
         return None
     for m in _SERVICE_TOKEN.finditer(text):
@@ -401,8 +501,9 @@ def find_service(text: str) -> str | None:
 
 _ROLLBACK_TO = re.compile(
     r"\b(?:to|back to|back on|on|onto|auf|a|à|para|zu|vers|sur)\s{1,3}(?:(?:la|le|el|a|the|die|"
-    r"der)\s{1,2})?(?:version\s{1,2}|versión\s{1,2}|versão\s{1,2}|release\s{1,2}|revision\s{1,2}|the\s{1,2}previous\s{1,2}(?:version|"
-    r"release)\s{1,2})?[`'\"*]{0,2}(v?\d{1,6}(?:\.\d{1,6}){0,3}"
+    r"der)\s{1,2})?(?:version\s{1,2}|versión\s{1,2}|versão\s{1,2}|release\s{1,2}|revision\s{1,2}|"
+    r"(?:the\s{1,2})?(?:previous|last|prior|old)\s{1,2}(?:good\s{1,2}|stable\s{1,2}|known[ -]good\s{1,2})?"
+    r"(?:version|release|build|tag)\s{1,2})?[`'\"*]{0,2}(v?\d{1,6}(?:\.\d{1,6}){0,3}"
     r"(?:-[0-9A-Za-z.]{1,30})?)(?![\w%]|\.\d)",
     re.I,
 )
@@ -451,7 +552,7 @@ def versions_for(text: str, kind: str) -> dict[str, str]:
     return out
 
 
-_ENV_HINT = re.compile(r"prod|stag|stg|sandbox|uat|qa|dev|test", re.I)
+_ENV_HINT = re.compile(r"prod|stag|stg|sandbox|uat|qa|dev|test")  # on the lower-cased text, like _ENV_LOW
 _DIGIT = re.compile(r"\d")
 
 
@@ -464,15 +565,18 @@ def extract_refs(text: str, kind: str) -> dict[str, str]:
     if has_digit:
         # Every id form has its punctuation: DEP-1, !12, #12.
         change = find_change_id(text) if ("-" in text or "!" in text or "#" in text) else None
-        if change is None and kind in ("deploy", "rollback", "decision") and "#" in text:
-            m = _HASH_NUM.search(text)
+        if change is None and kind in ("deploy", "rollback", "decision"):
+            m = _HASH_NUM.search(text) if "#" in text else None
             change = m.group(0) if m else None
+            if change is None:
+                m = _JOB_NUM.search(text.lower())
+                change = m.group(1) if m else None
         if change:
             refs["change_id"] = change
         ticket = find_ticket(text) if "-" in text else None
         if ticket:
             refs["ticket"] = ticket
-    env = find_environment(text) if _ENV_HINT.search(text) else None
+    env = find_environment(text) if _ENV_HINT.search(text.lower()) else None
     if env:
         refs["environment"] = env
     if has_digit and kind in ("deploy", "rollback", "decision"):

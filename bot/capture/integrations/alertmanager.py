@@ -51,7 +51,8 @@ _LABEL_LINE = re.compile(
 def title_refs(rest: str, body: str) -> dict[str, str | None]:
     tokens = _TOKEN.findall(rest)
     labels = {m.group(1).lower(): m.group(2) for m in reversed(list(_LABEL_LINE.finditer(body)))}
-    alert = labels.get("alertname") or (tokens[0] if tokens else None)
+    # A title with nothing but punctuation ("[FIRING:2] …") names no alert.
+    alert = labels.get("alertname") or (tokens[0] if tokens and any(c.isalnum() for c in tokens[0]) else None)
     env = labels.get("env") or labels.get("environment")
     service = labels.get("service") or labels.get("app")
     folder = labels.get("grafana_folder")

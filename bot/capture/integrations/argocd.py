@@ -19,7 +19,10 @@ from bot.capture.integrations.registry import Match, Message, clean, integration
 
 _APP = r"[Aa]pplication\s{1,2}\*{0,2}([\w.-]{1,100})\*{0,2}"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(_APP + r"\s{1,2}has degraded"), "alert_firing"),
+    (
+        re.compile(_APP + r"\s{1,2}(?:has degraded|health(?: status)?\s{0,2}(?:is|:)\s{1,2}\W{0,2}Degraded)"),
+        "alert_firing",
+    ),
     (re.compile(_APP + r"\s{1,2}sync is 'Unknown'"), "alert_firing"),
     (
         re.compile(
@@ -30,12 +33,34 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(_APP + r"\s{1,2}(?:is now running new version|has been successfully synced)"), "deploy"),
     (re.compile(_APP + r"\s{1,2}has been (?:created|deleted)"), "deploy"),
 )
+# Custom templates and the status fields say it without the catalog's sentence: "Argo CD degraded",
+# "argocd: app checkout-api degraded", `Health Status: Degraded` under a message that is no sync.
+_DEGRADED = re.compile(r"\bdegraded\b|^health(?: status)?:\s{0,2}\W{0,2}degraded\b", re.I | re.M)
+_ARGO_APP = re.compile(r"\b(?:app|application)[\s:]{1,3}\*{0,2}([\w.-]{1,100}?)\*{0,2}(?=[\s,.:]|$)", re.I)
+_ARGO = re.compile(r"\bargo ?cd\b|\bargo\b")  # not "cargo", "embargo"
+_NOT_APP = frozenset({"health", "status", "sync", "is", "has", "degraded", "argo", "argocd"})
 _REVISION = re.compile(r"^Revision:\s{0,2}([0-9a-f]{7,40})\b", re.M)
+
+
+def _degraded(text: str) -> Match:
+    app = _ARGO_APP.search(text)
+    name = app.group(1) if app and app.group(1).lower() not in _NOT_APP else None
+    return Match(
+        "alert_firing",
+        "argocd",
+        clean(
+            {
+                "service": name,
+                "environment": R.find_environment(text.replace(name, " ") if name else text),
+            }
+        ),
+    )
 
 
 @integration("argocd", order=90)
 def parse(msg: Message) -> Match | None:
-    if "pplication" not in msg.text:
+    argo = ("argo" in msg.lower and _ARGO.search(msg.lower) is not None) or "argo" in msg.bot_name
+    if "pplication" not in msg.text and not argo:
         return None
     for pattern, pattern_kind in _PATTERNS:
         m = pattern.search(msg.text)
@@ -43,6 +68,8 @@ def parse(msg: Message) -> Match | None:
             kind = pattern_kind
             break
     else:
+        if argo and _DEGRADED.search(msg.text):
+            return _degraded(msg.text)
         return None
     if kind == "deploy" and REVERT_COMMIT.search(msg.text):
         kind = "rollback"

@@ -14,6 +14,19 @@ _DEPLOY_NAME = re.compile(
 REVERT_COMMIT = re.compile(r"(?:^|[\s:>`*_])Revert\s[\"'“]", re.M)
 
 
+def strip_emphasis(title: str) -> str:
+    """A title without the Slack markdown left around it: `*[Triggered] High latency on search-api*`
+    loses its opening `*` to the status prefix, so a closing mark with no partner goes too."""
+    title = title.strip()
+    while len(title) > 2 and title[0] == title[-1] and title[0] in "*_~`" and title[0] not in title[1:-1]:
+        title = title[1:-1].strip()
+    while title and title[-1] in "*_~`" and title.count(title[-1]) % 2 == 1:
+        title = title[:-1].rstrip()
+    while title and title[0] in "*_~`" and title.count(title[0]) % 2 == 1:
+        title = title[1:].lstrip()
+    return title
+
+
 def change_kind(name: str) -> str:
     """rollback / deploy / other from a job or pipeline name (CI that is not a deploy is other)."""
     if _ROLLBACK_NAME.search(name):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from bot.capture.integrations.common import strip_emphasis
 from bot.capture.integrations.registry import Match, Message, clean, integration
 
 _TITLE = re.compile(
@@ -35,7 +36,7 @@ def parse(msg: Message) -> Match | None:
         "datadog",
         clean(
             {
-                "alert": _PRIORITY.sub("", m.group(3)).strip(),
+                "alert": strip_emphasis(_PRIORITY.sub("", m.group(3))),
                 "service": tags.get("service"),
                 "environment": tags.get("env"),
             }

@@ -7,11 +7,12 @@ import re
 from bot.capture import refs as R
 from bot.capture.integrations.registry import Match, Message, clean, integration
 
-# The app's own sentences around `#<tinyId>:` identify it when the vendor's name is absent.
+# The app's own sentences around `#<tinyId>:` identify it when the vendor's name is absent (the id
+# on the same line or on the next, as the app's attachment puts it).
 _LAYOUT = re.compile(
     r"^\W{0,4}(?:new alert created|alert closed by|[\w.@+-]{1,80} (?:acknowledged|closed|"
     r"unacknowledged|snoozed|escalated) alert|[\w.@+-]{1,80} added (?:a )?note to alert)\b"
-    r"[^\n]{0,80}?#\d{1,9}\b",
+    r"(?:[^\n]{0,80}?|[^\n]{0,80}\n\W{0,4})#\d{1,9}\b",
     re.I,
 )
 # `#<tinyId>: [Source] CamelCaseName …`: the alert rule's name when the message leads with one.
@@ -40,7 +41,7 @@ def parse(msg: Message) -> Match | None:
     if not (
         "opsgenie" in msg.lower
         or "opsgenie" in msg.bot_name
-        or ("#" in msg.first_line and _LAYOUT.match(msg.text))
+        or ("#" in msg.text[:200] and _LAYOUT.match(msg.text))
     ):
         return None
     head = msg.text[:300]

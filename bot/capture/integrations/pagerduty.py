@@ -17,6 +17,9 @@ _STATUS_LINE = re.compile(
     r"^\W{0,4}(?:Triggered|Acknowledged by|Resolved by|Escalated|Reassigned|Reopened)\b"
     r"(?:.{0,200}#\d{2,9}|[^\n]{0,80}\n\W{0,4}#\d{2,9})"
 )
+# "Resolved by Alice #12345" / "Acknowledged by Bo #4480": the status sentence naming a person and
+# then the incident number is the app's update line; no field is needed.
+_BY_LINE = re.compile(r"^\W{0,4}(?:Acknowledged|Resolved) by [^\n#]{1,80}?(?<![\w&])#\d{2,9}\b")
 _FIELDS = re.compile(r"^(?:Service|Urgency|Assigned|Escalation Policy|Priority):", re.M)
 _STATUS = re.compile(r"\b(Triggered|Acknowledged|Resolved|Escalated|Reassigned|Reopened)\b")
 _INCIDENT = re.compile(r"(?<![\w&])#\d{2,9}\b")
@@ -36,7 +39,11 @@ def parse(msg: Message) -> Match | None:
     if not (
         "pagerduty" in msg.lower
         or "pagerduty" in msg.bot_name
-        or ("#" in msg.text and _STATUS_LINE.match(msg.text) and _FIELDS.search(msg.text))
+        or (
+            "#" in msg.text
+            and _STATUS_LINE.match(msg.text)
+            and (_FIELDS.search(msg.text) or _BY_LINE.match(msg.text))
+        )
     ):
         return None
     status = _STATUS.search(msg.text)
