@@ -9,16 +9,11 @@ to see the table. Do not raise the figures by editing this set; add new phrasing
 
 from __future__ import annotations
 
-import json
-from collections import Counter
-from pathlib import Path
-
 import pytest
 
-from bot.capture.classify import classify
 from bot.domain import KINDS, REF_KEYS
+from tests.unit.labelled import Prediction, load, predict, score
 
-HELDOUT = Path(__file__).resolve().parents[1] / "data" / "heldout.jsonl"
 # Measured: accuracy 0.972, macro recall 0.962, refs exact-match 0.915 (docs/classifier.md).
 MIN_ACCURACY = 0.95
 MIN_MACRO_RECALL = 0.94
@@ -27,12 +22,7 @@ MIN_KIND_PRECISION = 0.85  # lowest kind today: other 0.895
 MIN_REFS_EXACT = 0.89
 
 
-def _load() -> list[dict]:
-    with HELDOUT.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-ROWS = _load()
+ROWS = load("heldout.jsonl")
 
 
 def test_heldout_is_well_formed() -> None:
@@ -48,42 +38,21 @@ def test_heldout_is_well_formed() -> None:
 
 
 @pytest.fixture(scope="module")
-def predictions() -> list[tuple[dict, str, dict]]:
-    return [(row, (r := classify(row["text"], row["bot"])).kind, dict(r.refs)) for row in ROWS]
+def predictions() -> list[Prediction]:
+    return predict(ROWS)
 
 
-def test_heldout_figures(predictions: list[tuple[dict, str, dict]]) -> None:
-    tp: Counter[str] = Counter()
-    fp: Counter[str] = Counter()
-    fn: Counter[str] = Counter()
-    for row, kind, _refs in predictions:
-        if kind == row["kind"]:
-            tp[kind] += 1
-        else:
-            fp[kind] += 1
-            fn[row["kind"]] += 1
-    failures: list[str] = []
-    recalls: list[float] = []
-    print(f"\n{'kind':<16}{'n':>5}{'precision':>11}{'recall':>9}")
-    for kind in KINDS:
-        n = tp[kind] + fn[kind]
-        precision = tp[kind] / (tp[kind] + fp[kind]) if tp[kind] + fp[kind] else 1.0
-        recall = tp[kind] / n if n else 1.0
-        recalls.append(recall)
-        print(f"{kind:<16}{n:>5}{precision:>11.3f}{recall:>9.3f}")
-        if precision < MIN_KIND_PRECISION or recall < MIN_KIND_RECALL:
-            failures.append(f"{kind}: precision {precision:.3f} recall {recall:.3f}")
-    accuracy = sum(tp.values()) / len(predictions)
-    macro_recall = sum(recalls) / len(recalls)
-    exact = sum(1 for row, _kind, refs in predictions if refs == row["refs"]) / len(predictions)
-    print(f"accuracy {accuracy:.3f}  macro recall {macro_recall:.3f}  refs exact-match {exact:.3f}")
-    for row, kind, _refs in predictions:
-        if kind != row["kind"]:
-            print(f"  {row['kind']} -> {kind}: {row['text'][:100]!r}")
-    if accuracy < MIN_ACCURACY:
-        failures.append(f"accuracy {accuracy:.3f} < {MIN_ACCURACY}")
-    if macro_recall < MIN_MACRO_RECALL:
-        failures.append(f"macro recall {macro_recall:.3f} < {MIN_MACRO_RECALL}")
-    if exact < MIN_REFS_EXACT:
-        failures.append(f"refs exact-match {exact:.3f} < {MIN_REFS_EXACT}")
+def test_heldout_figures(predictions: list[Prediction]) -> None:
+    scores = score(predictions)
+    failures = [
+        f"{kind}: precision {p:.3f} recall {r:.3f}"
+        for kind, (_n, p, r) in scores.per_kind.items()
+        if p < MIN_KIND_PRECISION or r < MIN_KIND_RECALL
+    ]
+    if scores.accuracy < MIN_ACCURACY:
+        failures.append(f"accuracy {scores.accuracy:.3f} < {MIN_ACCURACY}")
+    if scores.macro_recall < MIN_MACRO_RECALL:
+        failures.append(f"macro recall {scores.macro_recall:.3f} < {MIN_MACRO_RECALL}")
+    if scores.refs_exact < MIN_REFS_EXACT:
+        failures.append(f"refs exact-match {scores.refs_exact:.3f} < {MIN_REFS_EXACT}")
     assert not failures, failures
