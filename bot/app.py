@@ -206,6 +206,7 @@ def create_web_app(
     web_app.router.add_get("/healthz", healthz)
 
     async def on_startup(_app: web.Application) -> None:
+        await services.gateway.start()
         if prepare_database:
             gate.start()
         if reminders:
@@ -226,6 +227,7 @@ def create_web_app(
             await scheduler.shutdown()
         await services.tasks.close()
         await services.capture.close()
+        await services.gateway.close()
         if db is None:
             await services.db.dispose()
 

@@ -108,6 +108,7 @@ async def _socket(settings: Settings) -> None:
     from bot.followups.scheduler import ReminderScheduler
 
     app, services = create_app(settings)
+    await services.gateway.start()
     scheduler = ReminderScheduler(services)
     scheduler.start()
     services.tasks.spawn(backfill_open_incidents(services), name="startup backfill")
@@ -117,6 +118,7 @@ async def _socket(settings: Settings) -> None:
         await scheduler.shutdown()
         await services.tasks.close()
         await services.capture.close()
+        await services.gateway.close()
         await services.db.dispose()
 
 

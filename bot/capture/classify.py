@@ -440,7 +440,8 @@ _BOT_ALERT = re.compile(
     re.I,
 )
 _BOT_ALERT_OK = re.compile(
-    r"\b(?:back to normal|normali[sz]ed|resolved|recovered|cleared|ok again|back to ok)\b|^\W{0,4}\[?ok\b", re.I
+    r"\b(?:back to normal|normali[sz]ed|resolved|recovered|cleared|ok again|back to ok)\b|^\W{0,4}\[?ok\b",
+    re.I,
 )
 # `Status: <title>`: the title is the alert's name.
 _BOT_STATUS_TITLE = re.compile(
@@ -603,7 +604,9 @@ def _phrase_kind(original: str) -> str:
     return "other"
 
 
-_ROLLBACK_ANY = re.compile(_ROLLBACK_VERB)  # searched in the lower-cased text (`re.I` is several times slower)
+_ROLLBACK_ANY = re.compile(
+    _ROLLBACK_VERB
+)  # searched in the lower-cased text (`re.I` is several times slower)
 
 
 def _strip_markup(title: str) -> str:
@@ -614,7 +617,9 @@ def _strip_markup(title: str) -> str:
 def _refs_for(kind: str, text: str) -> dict[str, str]:
     if kind == "other":
         return {}
-    refs = R.extract_refs(text, "rollback" if kind == "decision" and _ROLLBACK_ANY.search(text.lower()) else kind)
+    refs = R.extract_refs(
+        text, "rollback" if kind == "decision" and _ROLLBACK_ANY.search(text.lower()) else kind
+    )
     if kind in ("alert_firing", "alert_resolved"):
         for m in _ALERT_CAMEL.finditer(text):
             if m.group(1) not in _PRODUCTS:
@@ -663,7 +668,9 @@ class Classifier:
             status_title = _BOT_STATUS_TITLE.match(first_line)
         else:
             kind = _phrase_kind(normalised)
-        recovery = kind in ("resolved", "mitigated") or (kind == "alert_resolved" and status_title is not None)
+        recovery = kind in ("resolved", "mitigated") or (
+            kind == "alert_resolved" and status_title is not None
+        )
         if is_bot and recovery:
             # An integration reporting recovery speaks of its alert or page; an incident tool that names
             # the incident keeps the incident's kind ("Resolved: INC-2231 …", "Incident … mitigated").

@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -73,6 +74,22 @@ class SlackGateway:
         self._users = _TTLCache(CACHE_SECONDS)
         self._members = _TTLCache(CACHE_SECONDS)
         self._auth: dict[str, Any] | None = None
+        self._own_session = False
+
+    async def start(self) -> None:
+        """One connection pool for every call (slack-sdk opens a session per call otherwise: a new
+        TCP connection for each users.info or reaction). Needs a running loop."""
+        if self.client.session is None:
+            self.client.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.client.timeout)
+            )
+            self._own_session = True
+
+    async def close(self) -> None:
+        if self._own_session and self.client.session is not None:
+            await self.client.session.close()
+            self.client.session = None
+            self._own_session = False
 
     async def auth(self) -> dict[str, Any]:
         if self._auth is None:
