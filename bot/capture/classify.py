@@ -115,6 +115,46 @@ def _distributed(branch: str, word_start: bool) -> list[str]:
     return out
 
 
+_SPECIAL = frozenset("\\[](){}.*+?^$|")
+
+
+def _lead(branch: str) -> str | None:
+    """The literal character every match of `branch` starts with, or None when it has none."""
+    if not branch or branch[0] in _SPECIAL or branch[1:2] in ("?", "*", "+", "{"):
+        return None
+    return branch[0]
+
+
+def _by_lead(branches: list[str]) -> list[str]:
+    """Branches that start with the same literal character merged into one (`ab|c|ad` -> `a(?:b|d)|c`).
+
+    Same matches in the same order of preference: at one position only branches whose first
+    character is there can match, and their relative order is kept; a branch without a literal
+    first character is a barrier nothing moves across. `re` then rejects a position with one
+    comparison per distinct first character instead of one per branch.
+    """
+    out: list[str] = []
+    run: dict[str, list[str]] = {}
+
+    def flush() -> None:
+        for lead, group in run.items():
+            if len(group) == 1:
+                out.append(group[0])
+            else:  # and the same inside: a trie of the literal prefixes
+                out.append(lead + "(?:" + "|".join(_by_lead([b[1:] for b in group])) + ")")
+        run.clear()
+
+    for branch in branches:
+        lead = _lead(branch)
+        if lead is None:
+            flush()
+            out.append(branch)
+        else:
+            run.setdefault(lead, []).append(branch)
+    flush()
+    return out
+
+
 def _factored(pattern: str) -> re.Pattern[str]:
     """Compile an alternation of word-start branches as `\\b(?:…)|^(?:…)`.
 
@@ -130,9 +170,9 @@ def _factored(pattern: str) -> re.Pattern[str]:
             words.extend(_distributed(branch[2:] if branch.startswith("\\b") else branch, word_start=True))
     parts = []
     if words:
-        parts.append(r"\b(?:" + "|".join(words) + ")")
+        parts.append(r"\b(?:" + "|".join(_by_lead(words)) + ")")
     if starts:
-        parts.append("^(?:" + "|".join(starts) + ")")
+        parts.append("^(?:" + "|".join(_by_lead(starts)) + ")")
     return re.compile("|".join(parts))
 
 
@@ -143,6 +183,8 @@ _MENTION = re.compile(
     r"a\s{1,3})?(?:[\w.-]{1,40}\s{1,3})?(?:roll ?-?back|rollback|revert|deploy(?:ment)?|release|rollout|"
     r"change)s?\b|\bpost-(?:rollback|deploy|release)\b"
 )
+# Every `_MENTION` match contains "roll", "revert", "deploy", "release" or "change" (checked with `in`
+# before the sub in `_phrase_kind`: without one of them the sub is a no-op).
 
 # --- other: not a new event ------------------------------------------------------------------
 _HEDGE = _factored(
@@ -563,7 +605,8 @@ def _phrase_kind(original: str) -> str:
     text = _declarative(lower)[:_PHRASE_CHARS]
     if not text:
         return "other"  # only questions
-    text = _MENTION.sub(" ", text)
+    if "roll" in text or "revert" in text or "deploy" in text or "release" in text or "change" in text:
+        text = _MENTION.sub(" ", text)
     if text.startswith("decision:"):
         return "decision"  # an explicit label outranks the guards ("… through the weekend")
     if '"' in text and _ATTRIBUTION.search(text):
@@ -628,6 +671,22 @@ def _refs_for(kind: str, text: str) -> dict[str, str]:
     return refs
 
 
+def _human_parsers_may_match(text: str, lower: str) -> bool:
+    """False when none of `_HUMAN_PARSERS` can recognise a human's message (each one's own first
+    test, checked once here instead of through the registry): cli needs kubectl/helm/rolled,
+    hubot_deploy needs "deploy", heroku (no bot name) needs one of its layout words."""
+    return (
+        "deploy" in lower
+        or "kubectl" in lower
+        or "helm" in lower
+        or "rolled" in lower
+        or "Release" in text
+        or "Rollback to" in text
+        or "config var" in text
+        or "Promote" in text
+    )
+
+
 class Classifier:
     """Built-in rules plus a team's rules (which take precedence)."""
 
@@ -651,8 +710,13 @@ class Classifier:
                 return Classification(kind, R.keep_substrings(refs, text), rule.source)
         stripped = readable.strip()
         first_line = stripped.split("\n", 1)[0].strip()
-        message = Message(stripped, stripped.lower(), first_line, (bot_name or "").lower(), is_bot)
-        match = recognise(message) if (is_bot or bot_id or bot_name) else recognise(message, _HUMAN_PARSERS)
+        lower = stripped.lower()
+        if is_bot or bot_id or bot_name:
+            match = recognise(Message(stripped, lower, first_line, (bot_name or "").lower(), is_bot))
+        elif _human_parsers_may_match(stripped, lower):
+            match = recognise(Message(stripped, lower, first_line, "", is_bot), _HUMAN_PARSERS)
+        else:
+            match = None
         prose, _code = _split_prose(stripped)
         if match is not None:
             if not is_bot and prose.strip() and not _declarative(_normalise(prose).lower()):

@@ -414,9 +414,11 @@ _ENV_TARGET = re.compile(_ENV_TARGET_SOURCE, re.I)
 _ENV_TARGET_LOW = re.compile(_ENV_TARGET_SOURCE)
 
 
-def find_environment(text: str) -> str | None:
-    """The environment written in the text; a destination ("… to production") beats a source."""
-    low = text.lower()
+def find_environment(text: str, low: str | None = None) -> str | None:
+    """The environment written in the text; a destination ("… to production") beats a source.
+    `low` is `text.lower()` when the caller already has it."""
+    if low is None:
+        low = text.lower()
     if len(low) == len(text):  # lower-casing kept every offset (always, but for a few Unicode letters)
         target = _ENV_TARGET_LOW.search(low)
         if target:
@@ -466,9 +468,8 @@ def is_service_name(token: str) -> bool:
 _FLAG_AFTER = re.compile(r"[`'\"*]{0,2}\s{1,2}(?:feature\s)?(?:flag|toggle)\b", re.I)
 
 
-def _verb_object(text: str) -> str | None:
+def _verb_object(text: str, low: str) -> str | None:
     """The object of a deploy/rollback verb, as written (so lower-case in the original too)."""
-    low = text.lower()
     hint = _OBJECT_HINT.search(low)
     if hint is None or len(low) != len(text):
         return None
@@ -481,11 +482,11 @@ def _verb_object(text: str) -> str | None:
     return None
 
 
-def find_service(text: str) -> str | None:
+def find_service(text: str, low: str | None = None) -> str | None:
     m = _SERVICE_EXPLICIT.search(text) if (":" in text or "=" in text or "/" in text) else None
     if m and is_service_name(m.group(1)) and not m.group(1).isdigit():
         return m.group(1).rstrip(".")
-    name = _verb_object(text)
+    name = _verb_object(text, text.lower() if low is None else low)
     if name and name not in _NOT_OBJECT and is_service_name(name) and not name.startswith("v"):
         return name
     if "-" not in text and "_" not in text:
@@ -559,6 +560,7 @@ _DIGIT = re.compile(r"\d")
 def extract_refs(text: str, kind: str) -> dict[str, str]:
     """Generic refs for a message whose kind is already known (human or unknown-bot phrasing)."""
     refs: dict[str, str] = {}
+    low = text.lower()
     # Ids, versions and commits all contain a digit; most chat lines have none, so skip their
     # patterns outright (refs run on every captured message).
     has_digit = _DIGIT.search(text) is not None
@@ -569,14 +571,14 @@ def extract_refs(text: str, kind: str) -> dict[str, str]:
             m = _HASH_NUM.search(text) if "#" in text else None
             change = m.group(0) if m else None
             if change is None:
-                m = _JOB_NUM.search(text.lower())
+                m = _JOB_NUM.search(low)
                 change = m.group(1) if m else None
         if change:
             refs["change_id"] = change
         ticket = find_ticket(text) if "-" in text else None
         if ticket:
             refs["ticket"] = ticket
-    env = find_environment(text) if _ENV_HINT.search(text.lower()) else None
+    env = find_environment(text, low) if _ENV_HINT.search(low) else None
     if env:
         refs["environment"] = env
     if has_digit and kind in ("deploy", "rollback", "decision"):
@@ -584,7 +586,7 @@ def extract_refs(text: str, kind: str) -> dict[str, str]:
         commit = find_commit(text)
         if commit:
             refs["commit"] = commit
-    service = find_service(text)
+    service = find_service(text, low)
     if service and service != refs.get("environment"):
         refs["service"] = service
     return refs
