@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from bot.capture import refs as R
 from bot.capture.integrations import Message, recognise
@@ -40,40 +40,9 @@ _QUESTION_START = re.compile(
 )
 
 
-# Mentions of an earlier event inside a sentence about something else ("back to normal after the
-# rollback", "5xx since the deploy"): removed before the event rules look at the sentence.
-def _top_level_branches(pattern: str) -> list[str]:
-    """Split a regex source at its top-level `|` (outside groups and character classes)."""
-    branches: list[str] = []
-    current: list[str] = []
-    depth, in_class, i = 0, False, 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            current.append(pattern[i : i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            branches.append("".join(current))
-            current = []
-            i += 1
-            continue
-        current.append(c)
-        i += 1
-    branches.append("".join(current))
-    return branches
-
-
-def _group_end(pattern: str, start: int) -> int:
-    """Index of the `)` closing the group opened at `pattern[start]` (-1 if unbalanced)."""
+def _metachars(pattern: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, char, group depth) of each regex character outside escapes and character classes;
+    a `(` reports the depth it opens from, a `)` the depth it returns to."""
     depth, in_class, i = 0, False, start
     while i < len(pattern):
         c = pattern[i]
@@ -84,14 +53,25 @@ def _group_end(pattern: str, start: int) -> int:
             in_class = c != "]"
         elif c == "[":
             in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+        else:
+            if c == ")":
+                depth -= 1
+            yield i, c, depth
+            if c == "(":
+                depth += 1
         i += 1
-    return -1
+
+
+def _top_level_branches(pattern: str) -> list[str]:
+    """Split a regex source at its top-level `|` (outside groups and character classes)."""
+    cuts = [i for i, c, depth in _metachars(pattern) if c == "|" and depth == 0]
+    bounds = zip([-1, *cuts], [*cuts, len(pattern)], strict=True)
+    return [pattern[a + 1 : b] for a, b in bounds]
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """Index of the `)` closing the group opened at `pattern[start]` (-1 if unbalanced)."""
+    return next((i for i, c, depth in _metachars(pattern, start) if c == ")" and depth == 0), -1)
 
 
 _DISTRIBUTE_SUFFIX = 80
@@ -176,6 +156,8 @@ def _factored(pattern: str) -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
+# Mentions of an earlier event inside a sentence about something else ("back to normal after the
+# rollback", "5xx since the deploy"): removed before the event rules look at the sentence.
 _MENTION = re.compile(
     r"\b(?:after|since|post|before|during|from|due to|because of|caused by|thanks to|following|prior to|"
     r"until|seit|nach|después de|desde|après|depuis|após|desde)\s{1,3}(?:the\s{1,3}|our\s{1,3}|that\s{1,3}|"
