@@ -4,9 +4,9 @@ Each item is (event_id or None, entry values). The ledger row and the entry of o
 together; duplicates — within the batch, against earlier batches, or against another replica's
 concurrent transaction — are absorbed by the primary key / unique constraint.
 
-Written against a *sync* Connection so one batch costs one hop to wherever it runs: a dedicated
-thread with a plain sqlite3 connection for SQLite (aiosqlite would hop threads for every cursor
-call), or `AsyncConnection.run_sync` on asyncpg.
+The decisions live in `commit_batch`; the statements it needs are behind `BatchStatements`, so one
+batch costs one hop to wherever it runs: `CoreStatements` over a sync SQLAlchemy Connection
+(`AsyncConnection.run_sync` on asyncpg), or `storage.sqlite_batch` on the SQLite writer thread.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,49 +38,94 @@ class BatchOutcome:
     incidents: dict[str, tuple[int, datetime]] = field(default_factory=dict)
 
 
-def _dialect(conn: Connection) -> Any:
-    return postgresql if conn.dialect.name == "postgresql" else sqlite
+class BatchStatements(Protocol):
+    """The writes and reads of one batch, inside a transaction the caller owns."""
+
+    def insert_incidents(self, rows: list[dict[str, Any]]) -> None:
+        """Insert incident rows; a channel that already has one is left alone."""
+
+    def incidents_of(self, channel_ids: list[str]) -> list[tuple[int, str, datetime]]:
+        """(id, channel id, opened_at) of these channels' incidents."""
+
+    def incident_statuses(self, ids: list[int]) -> dict[int, str]: ...
+
+    def update_incident(self, incident_id: int, changes: dict[str, Any]) -> None: ...
+
+    def claim_events(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Insert ledger rows; the event ids inserted by this call (not those already there)."""
+
+    def insert_entries(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        """Insert entry rows; (channel id, ts) of those inserted by this call."""
+
+
+class CoreStatements:
+    """BatchStatements over a sync SQLAlchemy Connection (PostgreSQL or SQLite)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.d: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+
+    def insert_incidents(self, rows: list[dict[str, Any]]) -> None:
+        self.conn.execute(self.d.insert(IncidentRow.__table__).on_conflict_do_nothing(), rows)
+
+    def incidents_of(self, channel_ids: list[str]) -> list[tuple[int, str, datetime]]:
+        t = IncidentRow.__table__
+        found = self.conn.execute(
+            select(t.c.id, t.c.channel_id, t.c.opened_at).where(t.c.channel_id.in_(channel_ids))
+        )
+        return [(row.id, row.channel_id, row.opened_at) for row in found]
+
+    def incident_statuses(self, ids: list[int]) -> dict[int, str]:
+        t = IncidentRow.__table__
+        return {
+            row.id: row.status for row in self.conn.execute(select(t.c.id, t.c.status).where(t.c.id.in_(ids)))
+        }
+
+    def update_incident(self, incident_id: int, changes: dict[str, Any]) -> None:
+        t = IncidentRow.__table__
+        self.conn.execute(t.update().where(t.c.id == incident_id).values(**changes))
+
+    def claim_events(self, rows: list[dict[str, Any]]) -> set[str]:
+        ledger = ProcessedEvent.__table__
+        # executemany of one cached statement (SQLAlchemy's insertmanyvalues sends it as one
+        # statement): a multi-VALUES literal would be recompiled for every batch size.
+        stmt = self.d.insert(ledger).on_conflict_do_nothing().returning(ledger.c.event_id)
+        return set(self.conn.execute(stmt, rows).scalars())
+
+    def insert_entries(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        t = EntryRow.__table__
+        stmt = self.d.insert(t).on_conflict_do_nothing().returning(t.c.channel_id, t.c.ts)
+        return {(r.channel_id, r.ts) for r in self.conn.execute(stmt, rows)}
 
 
 def ensure_incidents(
-    conn: Connection, channels: Mapping[str, tuple[str, datetime]]
+    sql: BatchStatements, channels: Mapping[str, tuple[str, datetime]]
 ) -> dict[str, tuple[int, datetime]]:
     """channel id → (incident id, opened_at), creating missing incidents and moving a start back
     when a late or backfilled message predates it. `channels`: id → (name, earliest time)."""
-    table = IncidentRow.__table__
-    rows = [
-        {"channel_id": cid, "channel_name": name, "status": "open", "opened_at": at}
-        for cid, (name, at) in channels.items()
-    ]
-    conn.execute(_dialect(conn).insert(table).on_conflict_do_nothing(), rows)
-    found = conn.execute(
-        select(table.c.id, table.c.channel_id, table.c.opened_at).where(
-            table.c.channel_id.in_(list(channels))
-        )
+    sql.insert_incidents(
+        [
+            {"channel_id": cid, "channel_name": name, "status": "open", "opened_at": at}
+            for cid, (name, at) in channels.items()
+        ]
     )
     result: dict[str, tuple[int, datetime]] = {}
-    for row in found:
-        earliest = channels[row.channel_id][1]
-        if earliest < row.opened_at:
-            conn.execute(table.update().where(table.c.id == row.id).values(opened_at=earliest))
-        result[row.channel_id] = (row.id, min(earliest, row.opened_at))
+    for incident_id, channel_id, opened_at in sql.incidents_of(list(channels)):
+        earliest = channels[channel_id][1]
+        if earliest < opened_at:
+            sql.update_incident(incident_id, {"opened_at": earliest})
+        result[channel_id] = (incident_id, min(earliest, opened_at))
     return result
 
 
 def store_entries(
-    conn: Connection, items: Sequence[PendingEntry], incident_ids: Mapping[str, int], now: datetime
+    sql: BatchStatements, items: Sequence[PendingEntry], incident_ids: Mapping[str, int], now: datetime
 ) -> list[bool]:
     """Insert what is new; returns, per item, whether it was stored by this call."""
-    d = _dialect(conn)
     claimed: set[str] = set()
     event_ids = list(dict.fromkeys(i.event_id for i in items if i.event_id))
     if event_ids:
-        ledger = ProcessedEvent.__table__
-        # executemany of one cached statement (SQLAlchemy's insertmanyvalues sends it as one
-        # statement): a multi-VALUES literal would be recompiled for every batch size.
-        stmt = d.insert(ledger).on_conflict_do_nothing().returning(ledger.c.event_id)
-        params = [{"event_id": e, "received_at": now} for e in event_ids]
-        claimed = set(conn.execute(stmt, params).scalars())
+        claimed = sql.claim_events([{"event_id": e, "received_at": now} for e in event_ids])
 
     seen_events: set[str] = set()
     seen_keys: set[tuple[str, str]] = set()
@@ -98,13 +143,12 @@ def store_entries(
 
     stored: set[tuple[str, str]] = set()
     if candidates:
-        table = EntryRow.__table__
-        rows = [
-            {**items[i].values, "incident_id": incident_ids[items[i].values["channel_id"]]}
-            for i in candidates
-        ]
-        stmt = d.insert(table).on_conflict_do_nothing().returning(table.c.channel_id, table.c.ts)
-        stored = {(r.channel_id, r.ts) for r in conn.execute(stmt, rows)}
+        stored = sql.insert_entries(
+            [
+                {**items[i].values, "incident_id": incident_ids[items[i].values["channel_id"]]}
+                for i in candidates
+            ]
+        )
     chosen = set(candidates)
     return [
         index in chosen and (item.values["channel_id"], item.values["ts"]) in stored
@@ -113,7 +157,7 @@ def store_entries(
 
 
 def commit_batch(
-    conn: Connection,
+    sql: BatchStatements,
     items: Sequence[PendingEntry],
     channel_names: Mapping[str, str],
     known: Mapping[str, tuple[int, datetime]],
@@ -133,10 +177,10 @@ def commit_batch(
     }
     outcome = BatchOutcome(stored=[])
     if unknown:
-        outcome.incidents = ensure_incidents(conn, unknown)
+        outcome.incidents = ensure_incidents(sql, unknown)
     incidents = {**known, **outcome.incidents}
     incident_ids = {cid: incidents[cid][0] for cid in earliest}
-    outcome.stored = store_entries(conn, items, incident_ids, now)
+    outcome.stored = store_entries(sql, items, incident_ids, now)
 
     movers = [
         item
@@ -145,14 +189,11 @@ def commit_batch(
     ]
     if movers:
         # Read fresh: another replica may have moved the incident since anything was cached.
-        table = IncidentRow.__table__
-        ids = list({incident_ids[i.values["channel_id"]] for i in movers})
-        found = conn.execute(select(table.c.id, table.c.status).where(table.c.id.in_(ids)))
-        statuses = {row.id: row.status for row in found}
+        statuses = sql.incident_statuses(list({incident_ids[i.values["channel_id"]] for i in movers}))
         for item in movers:
             incident_id = incident_ids[item.values["channel_id"]]
             changes = incident_rule(item.values, statuses[incident_id])
             if changes:
-                conn.execute(table.update().where(table.c.id == incident_id).values(**changes))
+                sql.update_incident(incident_id, changes)
                 statuses[incident_id] = changes.get("status", statuses[incident_id])
     return outcome

@@ -15,8 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from bot.capture.entries import incident_changes
-from storage.batch import BatchOutcome, PendingEntry, commit_batch
+from storage.batch import BatchOutcome, CoreStatements, PendingEntry, commit_batch
 from storage.db import Database
+from storage.sqlite_batch import SQLiteBatchConnection
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class EntryWriter:
         self._incidents: dict[str, tuple[int, datetime]] = {}
         # SQLite: the whole batch runs on one thread with a plain sqlite3 connection.
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="scribe-writer") if db.is_sqlite else None
+        self._sqlite = SQLiteBatchConnection(db.sync_engine) if db.is_sqlite else None
 
     async def submit(self, item: PendingEntry, channel_name: str) -> bool:
         """Resolves once the item's batch has committed: True if stored, False if already known."""
@@ -82,13 +84,13 @@ class EntryWriter:
             outcome = await asyncio.get_running_loop().run_in_executor(self._thread, self._commit_sync, args)
         else:
             async with self.db.engine.begin() as conn:
-                outcome = await conn.run_sync(commit_batch, *args)
+                outcome = await conn.run_sync(lambda sync: commit_batch(CoreStatements(sync), *args))
         self._incidents.update(outcome.incidents)
         return outcome.stored
 
     def _commit_sync(self, args: tuple) -> BatchOutcome:  # type: ignore[type-arg]
-        with self.db.sync_engine.begin() as conn:
-            return commit_batch(conn, *args)
+        assert self._sqlite is not None
+        return self._sqlite.run(commit_batch, *args)
 
     async def close(self) -> None:
         if self._runner is not None:
@@ -99,4 +101,6 @@ class EntryWriter:
                 pass
             self._runner = None
         if self._thread is not None:
+            if self._sqlite is not None:
+                self._thread.submit(self._sqlite.close)  # on the thread that used it
             self._thread.shutdown(wait=True)

@@ -1,0 +1,175 @@
+"""The group-commit writer on both databases: what one batch stores, what it refuses, and that the
+SQLite fast path (plain sqlite3, SQL compiled by SQLAlchemy) writes the very rows SQLAlchemy would."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot.capture.entries import incident_changes
+from bot.capture.writer import STATUS_KINDS, EntryWriter
+from storage.batch import CoreStatements, PendingEntry, commit_batch
+from storage.db import Database
+from storage.models import EntryRow, IncidentRow, ProcessedEvent
+from storage.sqlite_batch import SQLiteBatchConnection
+
+T0 = datetime(2026, 3, 4, 14, 2, 11, 123456, tzinfo=UTC)
+NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+
+
+def values(ts_offset: int, kind: str = "observation", **extra: Any) -> dict[str, Any]:
+    at = T0 + timedelta(seconds=ts_offset)
+    row = {
+        "channel_id": "C1",
+        "ts": f"{at.timestamp():.6f}",
+        "thread_ts": None,
+        "occurred_at": at,
+        "kind": kind,
+        "text": f"message {ts_offset} — naïve ünïcode",
+        "raw": {"text": "x", "blocks": [{"type": "section"}]},
+        "refs": {"service": "api-gateway", "version": "v2.14.0"} if kind == "deploy" else {},
+        "author_id": "U1",
+        "author_name": None,
+        "author_kind": "human",
+        "source": None,
+        "capture": "auto",
+        "hidden": False,
+        "kind_locked": False,
+        "created_at": NOW,
+    }
+    row.update(extra)
+    return row
+
+
+async def prepared(url: str) -> Database:
+    db = Database(url)
+    await db.prepare()
+    return db
+
+
+async def submit_all(writer: EntryWriter, items: list[PendingEntry]) -> list[bool]:
+    # Submitted in one loop turn, so they share a batch.
+    return list(await asyncio.gather(*(writer.submit(item, "incident-42") for item in items)))
+
+
+async def test_one_batch_stores_each_message_once_on_both_databases(db_url: str) -> None:
+    db = await prepared(db_url)
+    writer = EntryWriter(db, lambda: NOW)
+    try:
+        first = await submit_all(
+            writer,
+            [
+                PendingEntry("Ev1", values(10, "deploy")),
+                PendingEntry("Ev1", values(10, "deploy")),  # redelivered inside the batch
+                PendingEntry("Ev2", values(10, "deploy")),  # same message, another event id
+                PendingEntry("Ev3", values(20, "ack", text="ack, I'm IC")),
+                PendingEntry(None, values(5)),  # backfilled: no event id, earlier than the rest
+            ],
+        )
+        assert first == [True, False, False, True, True]
+        again = await submit_all(writer, [PendingEntry("Ev1", values(10)), PendingEntry("Ev9", values(20))])
+        assert again == [False, False]
+        # A later batch with an earlier message moves the incident's start back.
+        assert await submit_all(writer, [PendingEntry("Ev4", values(-30, "resolved"))]) == [True]
+
+        async with db.session() as session:
+            entries = (await session.execute(select(EntryRow).order_by(EntryRow.occurred_at))).scalars().all()
+            incident = (await session.execute(select(IncidentRow))).scalars().one()
+            ledger = (await session.execute(select(ProcessedEvent.event_id))).scalars().all()
+        assert [e.ts for e in entries] == [values(n)["ts"] for n in (-30, 5, 10, 20)]
+        deploy = entries[2]
+        assert deploy.occurred_at == T0 + timedelta(seconds=10)
+        assert deploy.occurred_at.tzinfo is not None
+        assert deploy.refs == {"service": "api-gateway", "version": "v2.14.0"}
+        assert deploy.raw == {"text": "x", "blocks": [{"type": "section"}]}
+        assert deploy.text == "message 10 — naïve ünïcode"
+        assert (deploy.hidden, deploy.kind_locked, deploy.capture) == (False, False, "auto")
+        assert {e.incident_id for e in entries} == {incident.id}
+        assert incident.channel_name == "incident-42"
+        assert incident.opened_at == T0 - timedelta(seconds=30)
+        assert incident.commander_id == "U1"  # from the "I'm IC" acknowledgement
+        assert (incident.status, incident.resolved_at) == ("resolved", T0 - timedelta(seconds=30))
+        assert sorted(ledger) == ["Ev1", "Ev2", "Ev3", "Ev4", "Ev9"]  # Ev9 handled, nothing new
+    finally:
+        await writer.close()
+        await db.dispose()
+
+
+async def test_a_failed_batch_leaves_nothing_behind(db_url: str) -> None:
+    """The ledger row and the entry commit together: if the batch fails, Slack's retry must find
+    the event unclaimed and store it."""
+    db = await prepared(db_url)
+    writer = EntryWriter(db, lambda: NOW)
+    try:
+        naive = values(1, occurred_at=datetime(2026, 3, 4, 14, 0))  # refused by UTCDateTime
+        results = await asyncio.gather(
+            writer.submit(PendingEntry("Ev1", values(0)), "incident-42"),
+            writer.submit(PendingEntry("Ev2", naive), "incident-42"),
+            return_exceptions=True,
+        )
+        assert all(isinstance(r, Exception) for r in results)
+        async with db.session() as session:
+            assert (await session.execute(select(ProcessedEvent))).scalars().all() == []
+            assert (await session.execute(select(EntryRow))).scalars().all() == []
+        assert await submit_all(writer, [PendingEntry("Ev1", values(0))]) == [True]
+    finally:
+        await writer.close()
+        await db.dispose()
+
+
+def _dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    with sqlite3.connect(path) as conn:
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            for table in ("incident", "timeline_entry", "processed_event")
+        }
+
+
+async def test_sqlite_fast_path_writes_what_sqlalchemy_writes(tmp_path: Path) -> None:
+    batches = [
+        [
+            PendingEntry("Ev1", values(10, "deploy")),
+            PendingEntry("Ev2", values(20, "resolved", author_name="Alice", source="pagerduty")),
+            PendingEntry(None, values(30, thread_ts=values(10)["ts"])),
+        ],
+        [PendingEntry("Ev3", values(-5, "mitigated")), PendingEntry("Ev1", values(10))],
+    ]
+    dumps = []
+    for name in ("core", "fast"):
+        db = await prepared(f"sqlite+aiosqlite:///{tmp_path / name}.db")
+        known: dict[str, tuple[int, datetime]] = {}
+        fast = SQLiteBatchConnection(db.sync_engine)
+        for batch in batches:
+            args = (batch, {"C1": "incident-42"}, dict(known), NOW, incident_changes, STATUS_KINDS)
+            if name == "core":
+                with db.sync_engine.begin() as conn:
+                    outcome = commit_batch(CoreStatements(conn), *args)
+            else:
+                outcome = fast.run(commit_batch, *args)
+            known.update(outcome.incidents)
+        fast.close()
+        await db.dispose()
+        dumps.append(_dump(tmp_path / f"{name}.db"))
+    assert dumps[0] == dumps[1]
+    assert len(dumps[0]["timeline_entry"]) == 4
+
+
+@pytest.mark.parametrize("kind", ["deploy", "resolved"])
+async def test_fast_path_rows_read_back_through_sqlmodel(tmp_path: Path, kind: str) -> None:
+    db = await prepared(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    fast = SQLiteBatchConnection(db.sync_engine)
+    try:
+        item = PendingEntry("Ev1", values(1, kind))
+        fast.run(commit_batch, [item], {"C1": "incident-42"}, {}, NOW, incident_changes, STATUS_KINDS)
+        async with db.session() as session:
+            row = (await session.execute(select(EntryRow))).scalars().one()
+        assert {k: getattr(row, k) for k in item.values} == item.values
+    finally:
+        fast.close()
+        await db.dispose()
