@@ -85,6 +85,7 @@ async def _ready_database(settings: Settings, migrate: bool) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
+    from bot.access_log import ProblemAccessLogger
     from bot.app import create_web_app
 
     settings = _settings()
@@ -93,7 +94,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         asyncio.run(_ready_database(settings, args.migrate))
     try:
         web.run_app(
-            create_web_app(settings, prepare_database=True), host=args.host, port=args.port, print=None
+            create_web_app(settings, prepare_database=True),
+            host=args.host,
+            port=args.port,
+            print=None,
+            access_log_class=ProblemAccessLogger,
         )
     except OSError as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
