@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
@@ -23,6 +23,30 @@ _DM_FALLBACK_ERRORS = frozenset(
     {"missing_scope", "not_allowed_token_type", "unknown_method", "method_deprecated", "restricted_action"}
 )
 CACHE_SECONDS = 300.0
+# Slack allows reactions.add "Tier 3": about 50 calls a minute per workspace, with short bursts.
+REACTIONS_PER_MINUTE = 50
+
+
+class CallBudget:
+    """A token bucket for calls that are nice to have: spend only what Slack would allow, so an
+    alert storm skips cosmetic calls instead of queueing behind 429s (and costs nothing for them)."""
+
+    def __init__(self, per_minute: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.capacity = self._tokens = float(per_minute)
+        self.rate = per_minute / 60.0
+        self.clock = clock
+        self._at = clock()
+        self.skipped = 0
+
+    def take(self) -> bool:
+        now = self.clock()
+        self._tokens = min(self.capacity, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        self.skipped += 1
+        return False
 
 
 class _TTLCache:
@@ -75,6 +99,7 @@ class SlackGateway:
         self._members = _TTLCache(CACHE_SECONDS)
         self._auth: dict[str, Any] | None = None
         self._own_session = False
+        self.reaction_budget = CallBudget(REACTIONS_PER_MINUTE)
 
     async def start(self) -> None:
         """One connection pool for every call (slack-sdk opens a session per call otherwise: a new
