@@ -228,6 +228,7 @@ async def main() -> None:
                     [
                         "py-spy",
                         "record",
+                        "--gil",
                         "-d",
                         str(int(args.seconds * 1.5)),
                         "-r",
