@@ -118,6 +118,10 @@ def create_app(
         # Listeners run before the HTTP answer: an event acknowledged is an event committed.
         process_before_response=True,
         raise_error_for_unhandled_request=False,
+        # No assistant threads or workflow functions here: skip Bolt's middleware for them, which
+        # otherwise runs on every event.
+        attaching_conversation_kwargs_enabled=False,
+        attaching_function_token_enabled=False,
     )
     middleware.register(app, services)
     for module in (events, commands, actions, shortcuts):

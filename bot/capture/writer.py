@@ -4,14 +4,19 @@ Every message event must be committed before Slack gets its 200, and a transacti
 throughput at what one commit costs. Requests that arrive while a commit is running wait for the
 next one together: one transaction, one multi-row insert, one commit for all of them. Under light
 load a batch is a single event, so latency is that of a plain transaction.
+
+On SQLite the batches run on one dedicated thread holding a plain sqlite3 connection. The hand-off
+is a queue put one way and one `call_soon_threadsafe` back: per batch, an executor future chained
+to an asyncio future plus a writer task woken by an Event cost more CPU than the commit itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import queue
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from bot.capture.entries import incident_changes
@@ -25,6 +30,8 @@ MAX_BATCH = 256
 # Kinds that can move the incident's own record (status, commander, severity).
 STATUS_KINDS = frozenset({"resolved", "mitigated", "ack", "decision", "note"})
 
+_Args = tuple  # type: ignore[type-arg]  # commit_batch's arguments after the statements
+
 
 class _Request:
     __slots__ = ("channel_name", "future", "item")
@@ -36,71 +43,92 @@ class _Request:
 class EntryWriter:
     def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
         self.db, self.clock = db, clock
-        self._queue: list[_Request] = []
-        self._wakeup: asyncio.Event | None = None
-        self._runner: asyncio.Task[None] | None = None
+        self._pending: list[_Request] = []
+        self._busy = False  # a batch is on its way to the database
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._postgres_task: asyncio.Task[None] | None = None
         # channel id → (incident id, opened_at): an incident row, once there, keeps its id.
         self._incidents: dict[str, tuple[int, datetime]] = {}
-        # SQLite: the whole batch runs on one thread with a plain sqlite3 connection.
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="scribe-writer") if db.is_sqlite else None
-        self._sqlite = SQLiteBatchConnection(db.sync_engine) if db.is_sqlite else None
+        self._jobs: queue.SimpleQueue[tuple[list[_Request], _Args] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
 
     async def submit(self, item: PendingEntry, channel_name: str) -> bool:
         """Resolves once the item's batch has committed: True if stored, False if already known."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         future: asyncio.Future[bool] = loop.create_future()
-        self._queue.append(_Request(item, channel_name, future))
-        if self._runner is None or self._runner.done():
-            self._wakeup = asyncio.Event()
-            self._runner = loop.create_task(self._run(), name="entry writer")
-        assert self._wakeup is not None
-        self._wakeup.set()
+        self._pending.append(_Request(item, channel_name, future))
+        if not self._busy:
+            self._busy = True
+            # Next loop turn: requests handled in this one join the same batch.
+            loop.call_soon(self._dispatch)
         return await future
 
-    async def _run(self) -> None:
-        assert self._wakeup is not None
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            while self._queue:
-                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-                try:
-                    results = await self._commit(batch)
-                except Exception as exc:  # the whole batch failed: Slack will retry each event
-                    log.exception("storing %d captured messages failed", len(batch))
-                    for request in batch:
-                        if not request.future.done():
-                            request.future.set_exception(exc)
-                    continue
-                for request, stored in zip(batch, results, strict=True):
-                    if not request.future.done():
-                        request.future.set_result(stored)
-
-    async def _commit(self, batch: list[_Request]) -> list[bool]:
+    def _dispatch(self) -> None:
+        batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+        batch = [r for r in batch if not r.future.done()]  # a cancelled request needs no row
+        if not batch:
+            self._busy = bool(self._pending)
+            if self._busy:
+                self._dispatch()
+            return
         items = [r.item for r in batch]
         names = {r.item.values["channel_id"]: r.channel_name for r in batch}
         args = (items, names, dict(self._incidents), self.clock(), incident_changes, STATUS_KINDS)
-        if self._thread is not None:
-            outcome = await asyncio.get_running_loop().run_in_executor(self._thread, self._commit_sync, args)
+        if self.db.is_sqlite:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._sqlite_thread, name="scribe-writer", daemon=True)
+                self._thread.start()
+            self._jobs.put((batch, args))
         else:
+            assert self._loop is not None
+            self._postgres_task = self._loop.create_task(self._commit_postgres(batch, args))
+
+    async def _commit_postgres(self, batch: list[_Request], args: _Args) -> None:
+        try:
             async with self.db.engine.begin() as conn:
                 outcome = await conn.run_sync(lambda sync: commit_batch(CoreStatements(sync), *args))
-        self._incidents.update(outcome.incidents)
-        return outcome.stored
+        except Exception as exc:
+            self._finish(batch, None, exc)
+        else:
+            self._finish(batch, outcome, None)
 
-    def _commit_sync(self, args: tuple) -> BatchOutcome:  # type: ignore[type-arg]
-        assert self._sqlite is not None
-        return self._sqlite.run(commit_batch, *args)
+    def _sqlite_thread(self) -> None:
+        sqlite = SQLiteBatchConnection(self.db.sync_engine)
+        try:
+            while (job := self._jobs.get()) is not None:
+                batch, args = job
+                try:
+                    outcome, error = sqlite.run(commit_batch, *args), None
+                except Exception as exc:
+                    outcome, error = None, exc
+                assert self._loop is not None
+                try:
+                    self._loop.call_soon_threadsafe(self._finish, batch, outcome, error)
+                except RuntimeError:  # the loop is gone: nobody is waiting any more
+                    return
+        finally:
+            sqlite.close()
+
+    def _finish(self, batch: list[_Request], outcome: BatchOutcome | None, error: Exception | None) -> None:
+        if outcome is None:  # the whole batch failed: Slack will retry each event
+            log.error("storing %d captured messages failed", len(batch), exc_info=error)
+            for request in batch:
+                if not request.future.done():
+                    request.future.set_exception(error or RuntimeError("batch failed"))
+        else:
+            self._incidents.update(outcome.incidents)
+            for request, stored in zip(batch, outcome.stored, strict=True):
+                if not request.future.done():
+                    request.future.set_result(stored)
+        if self._pending:
+            self._dispatch()
+        else:
+            self._busy = False
 
     async def close(self) -> None:
-        if self._runner is not None:
-            self._runner.cancel()
-            try:
-                await self._runner
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._runner = None
+        if self._postgres_task is not None and not self._postgres_task.done():
+            await asyncio.wait([self._postgres_task], timeout=10)
         if self._thread is not None:
-            if self._sqlite is not None:
-                self._thread.submit(self._sqlite.close)  # on the thread that used it
-            self._thread.shutdown(wait=True)
+            self._jobs.put(None)  # after whatever is queued
+            await asyncio.to_thread(self._thread.join, 10)
+            self._thread = None

@@ -357,6 +357,8 @@ class WorkspaceState:
         self.users: dict[str, User] = {}
         self.channels: dict[str, Channel] = {}
         self.messages: dict[str, dict[str, dict[str, Any]]] = {}  # channel id -> ts -> message
+        # (channel id, thread ts) -> reply ts: reading a message must not scan the whole channel.
+        self._replies: dict[tuple[str, str], dict[str, None]] = {}
         self.ephemerals: list[dict[str, Any]] = []
         self.files: dict[str, StoredFile] = {}
         self._counters: dict[str, int] = {}
@@ -513,6 +515,8 @@ class WorkspaceState:
         if thread_ts is not None:
             stored["parent_user_id"] = parent.get("user", "")
         store[ts] = stored
+        if thread_ts is not None and thread_ts != ts:
+            self._replies.setdefault((channel.id, thread_ts), {})[ts] = None
         return copy.deepcopy(self.public(channel, stored))
 
     def raw_message(self, channel: Channel, ts: str) -> dict[str, Any]:
@@ -525,12 +529,10 @@ class WorkspaceState:
         return copy.deepcopy(self.public(channel, self.raw_message(channel, ts)))
 
     def replies_of(self, channel: Channel, thread_ts: str) -> list[dict[str, Any]]:
+        store = self.messages[channel.id]
+        replies = (store.get(ts) for ts in self._replies.get((channel.id, thread_ts), ()))
         return sorted(
-            (
-                m
-                for m in self.messages[channel.id].values()
-                if m.get("thread_ts") == thread_ts and m["ts"] != thread_ts
-            ),
+            (m for m in replies if m is not None and m.get("thread_ts") == thread_ts),
             key=lambda m: ts_key(m["ts"]),
         )
 

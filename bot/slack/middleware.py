@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -39,12 +42,25 @@ def channel_name_of(body: dict[str, Any]) -> str | None:
     return None
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    @app.middleware
-    async def resolve_channel(
-        body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]
-    ) -> Any:
-        channel_id = channel_id_of(body)
+class ChannelResolver(AsyncMiddleware):
+    """Puts `channel_ref` in the context of every request that concerns a channel.
+
+    A middleware class rather than a decorated function: Bolt calls it directly instead of building
+    the whole set of injectable arguments for it on every request."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse | None:
+        channel_id = channel_id_of(req.body)
         if channel_id:
-            context["channel_ref"] = await services.channel_ref(channel_id, channel_name_of(body))
+            req.context["channel_ref"] = await self.services.channel_ref(
+                channel_id, channel_name_of(req.body)
+            )
         return await next()
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    app.middleware(ChannelResolver(services))
