@@ -51,6 +51,19 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._sync_engine: sa.Engine | None = None
+        self._writer_engine: AsyncEngine | None = None
+
+    @property
+    def writer_engine(self) -> AsyncEngine:
+        """PostgreSQL: the event path's own small pool, without a ping on every checkout (a round
+        trip per batch: 1.65 → 1.38 ms of server CPU per ingested event without it). A connection
+        that died fails its batch, Slack retries those events, and SQLAlchemy replaces the
+        connection on the disconnect error."""
+        if self.is_sqlite:
+            raise RuntimeError("SQLite batches run on the writer thread (sync_engine)")
+        if self._writer_engine is None:
+            self._writer_engine = create_async_engine(self.url, pool_size=4, max_overflow=4)
+        return self._writer_engine
 
     @property
     def sync_engine(self) -> sa.Engine:
@@ -129,5 +142,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._writer_engine is not None:
+            await self._writer_engine.dispose()
         if self._sync_engine is not None:
             self._sync_engine.dispose()

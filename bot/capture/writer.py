@@ -85,7 +85,7 @@ class EntryWriter:
 
     async def _commit_postgres(self, batch: list[_Request], args: _Args) -> None:
         try:
-            async with self.db.engine.begin() as conn:
+            async with self.db.writer_engine.begin() as conn:
                 outcome = await conn.run_sync(lambda sync: commit_batch(CoreStatements(sync), *args))
         except Exception as exc:
             self._finish(batch, None, exc)

@@ -173,3 +173,38 @@ async def test_fast_path_rows_read_back_through_sqlmodel(tmp_path: Path, kind: s
     finally:
         fast.close()
         await db.dispose()
+
+
+async def test_postgres_writer_recovers_when_its_connection_dies(pg_url: str) -> None:
+    """The event path's pool does not ping on checkout: a dead connection may fail one batch (Slack
+    retries it), never more, and nothing is half-stored."""
+    db = await prepared(pg_url)
+    writer = EntryWriter(db, lambda: NOW)
+    try:
+        assert await submit_all(writer, [PendingEntry("Ev1", values(1))]) == [True]
+        async with db.engine.connect() as conn:  # the other pool: kill every writer connection
+            await conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        failures = 0
+        for _attempt in range(3):
+            try:
+                assert await submit_all(writer, [PendingEntry("Ev2", values(2))]) == [True]
+                break
+            except AssertionError:
+                raise
+            except Exception:
+                failures += 1
+        else:
+            pytest.fail("the writer never recovered")
+        assert failures <= 1
+        async with db.session() as session:
+            assert len((await session.execute(select(EntryRow))).scalars().all()) == 2
+            assert sorted((await session.execute(select(ProcessedEvent.event_id))).scalars().all()) == [
+                "Ev1",
+                "Ev2",
+            ]
+    finally:
+        await writer.close()
+        await db.dispose()
