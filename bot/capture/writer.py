@@ -71,17 +71,22 @@ class EntryWriter:
             if self._busy:
                 self._dispatch()
             return
-        items = [r.item for r in batch]
-        names = {r.item.values["channel_id"]: r.channel_name for r in batch}
-        args = (items, names, dict(self._incidents), self.clock(), incident_changes, STATUS_KINDS)
-        if self.db.is_sqlite:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._sqlite_thread, name="scribe-writer", daemon=True)
-                self._thread.start()
-            self._jobs.put((batch, args))
-        else:
-            assert self._loop is not None
-            self._postgres_task = self._loop.create_task(self._commit_postgres(batch, args))
+        try:
+            items = [r.item for r in batch]
+            names = {r.item.values["channel_id"]: r.channel_name for r in batch}
+            args = (items, names, dict(self._incidents), self.clock(), incident_changes, STATUS_KINDS)
+            if self.db.is_sqlite:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._sqlite_thread, name="scribe-writer", daemon=True
+                    )
+                    self._thread.start()
+                self._jobs.put((batch, args))
+            else:
+                assert self._loop is not None
+                self._postgres_task = self._loop.create_task(self._commit_postgres(batch, args))
+        except Exception as exc:  # never leave the writer "busy" with nobody to finish the batch
+            self._finish(batch, None, exc)
 
     async def _commit_postgres(self, batch: list[_Request], args: _Args) -> None:
         try:

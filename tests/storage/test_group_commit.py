@@ -208,3 +208,24 @@ async def test_postgres_writer_recovers_when_its_connection_dies(pg_url: str) ->
     finally:
         await writer.close()
         await db.dispose()
+
+
+async def test_a_batch_that_cannot_even_start_fails_alone(tmp_path: Path) -> None:
+    """If building a batch fails, its requests get the error and the writer keeps going."""
+    db = await prepared(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    calls = []
+
+    def clock() -> datetime:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("clock broke")
+        return NOW
+
+    writer = EntryWriter(db, clock)
+    try:
+        with pytest.raises(RuntimeError, match="clock broke"):
+            await asyncio.wait_for(writer.submit(PendingEntry("Ev1", values(1)), "incident-42"), 5)
+        assert await asyncio.wait_for(writer.submit(PendingEntry("Ev1", values(1)), "incident-42"), 5)
+    finally:
+        await writer.close()
+        await db.dispose()
