@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 
-from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_log import AccessLogger
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
@@ -17,17 +16,7 @@ from aiohttp.web_response import StreamResponse
 SLOW_SECONDS = 1.0  # a third of Slack's 3 s limit
 
 
-class ProblemAccessLogger(AbstractAccessLogger):
-    __slots__ = ("_full",)
-
-    def __init__(self, logger: logging.Logger, log_format: str) -> None:
-        super().__init__(logger, log_format)
-        self._full = AccessLogger(logger, log_format)
-
-    @property
-    def enabled(self) -> bool:
-        return self.logger.isEnabledFor(logging.INFO)
-
+class ProblemAccessLogger(AccessLogger):
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
         if response.status >= 400 or time >= SLOW_SECONDS or self.logger.isEnabledFor(logging.DEBUG):
-            self._full.log(request, response, time)
+            super().log(request, response, time)

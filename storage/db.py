@@ -62,7 +62,8 @@ class Database:
         if self.is_sqlite:
             raise RuntimeError("SQLite batches run on the writer thread (sync_engine)")
         if self._writer_engine is None:
-            self._writer_engine = create_async_engine(self.url, pool_size=4, max_overflow=4)
+            # The writer has one batch in flight at a time: one connection.
+            self._writer_engine = create_async_engine(self.url, pool_size=1, max_overflow=0)
         return self._writer_engine
 
     @property

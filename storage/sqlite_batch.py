@@ -60,11 +60,11 @@ def _result_processor(column: sa.Column[Any]) -> Callable[[Any], Any]:
 
 
 class _Statements:
-    """Compiled statements, shared by every batch of one writer."""
+    """Compiled statements, shared by every batch of one writer; compiled on first use per shape."""
 
     def __init__(self) -> None:
-        incident, ledger = IncidentRow.__table__, ProcessedEvent.__table__
-        self._shapes: dict[tuple[str, tuple[str, ...]], _Statement] = {}
+        incident = IncidentRow.__table__
+        self._shapes: dict[tuple[str, ...], _Statement] = {}
         self.incident_by_channel = _Statement.of(
             sa.select(incident.c.id, incident.c.channel_id, incident.c.opened_at)
             .where(incident.c.channel_id == sa.bindparam("channel_id"))
@@ -74,35 +74,32 @@ class _Statements:
         self.status_by_id = _Statement.of(
             sa.select(incident.c.status).where(incident.c.id == sa.bindparam("id")).compile(dialect=_DIALECT)
         )
-        self.claim_event = _Statement.of(
-            sqlite.insert(ledger)
-            .on_conflict_do_nothing()
-            .returning(ledger.c.event_id)
-            .compile(dialect=_DIALECT, column_keys=["event_id", "received_at"]),
-            ledger,
-        )
+
+    def _shape(self, key: tuple[str, ...], build: Callable[[], _Statement]) -> _Statement:
+        statement = self._shapes.get(key)
+        if statement is None:
+            statement = self._shapes[key] = build()
+        return statement
 
     def insert(self, table: sa.Table, keys: Sequence[str], returning: Sequence[str] = ()) -> _Statement:
-        """INSERT … ON CONFLICT DO NOTHING for rows with exactly these keys."""
-        shape = (table.name, tuple(keys))
-        statement = self._shapes.get(shape)
-        if statement is None:
+        """INSERT … ON CONFLICT DO NOTHING [RETURNING …] for rows with exactly these keys."""
+
+        def build() -> _Statement:
             stmt = sqlite.insert(table).on_conflict_do_nothing()
             if returning:
                 stmt = stmt.returning(*(table.c[name] for name in returning))
-            statement = _Statement.of(stmt.compile(dialect=_DIALECT, column_keys=list(keys)), table)
-            self._shapes[shape] = statement
-        return statement
+            return _Statement.of(stmt.compile(dialect=_DIALECT, column_keys=list(keys)), table)
+
+        return self._shape(("insert", table.name, *keys, "returning", *returning), build)
 
     def update_incident(self, keys: Sequence[str]) -> _Statement:
-        shape = ("update incident", tuple(keys))
-        statement = self._shapes.get(shape)
-        if statement is None:
-            incident = IncidentRow.__table__
+        incident = IncidentRow.__table__
+
+        def build() -> _Statement:
             stmt = incident.update().where(incident.c.id == sa.bindparam("_id"))
-            statement = _Statement.of(stmt.compile(dialect=_DIALECT, column_keys=list(keys)), incident)
-            self._shapes[shape] = statement
-        return statement
+            return _Statement.of(stmt.compile(dialect=_DIALECT, column_keys=list(keys)), incident)
+
+        return self._shape(("update", incident.name, *keys), build)
 
 
 class _SQLiteStatements(BatchStatements):
@@ -138,7 +135,8 @@ class _SQLiteStatements(BatchStatements):
     def claim_events(self, rows: list[dict[str, Any]]) -> set[str]:
         claimed = set()
         for row in rows:
-            if self._run(self.s.claim_event, row).fetchone() is not None:
+            statement = self.s.insert(ProcessedEvent.__table__, list(row), returning=("event_id",))
+            if self._run(statement, row).fetchone() is not None:
                 claimed.add(row["event_id"])
         return claimed
 

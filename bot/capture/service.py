@@ -256,10 +256,9 @@ class CaptureService:
 
     def _enrichment_for(self, values: Mapping[str, Any]) -> Enrichment | None:
         missing_name = values["author_kind"] == "human" and values["author_id"] and not values["author_name"]
-        mark = None
-        if self.settings.mark_reaction and values["kind"] not in ("other", "note"):
-            # Markers are cosmetic: past Slack's reactions budget the entry is kept unmarked.
-            mark = self.settings.mark_reaction if self.gateway.reaction_budget.take() else None
+        wants_mark = bool(self.settings.mark_reaction) and values["kind"] not in ("other", "note")
+        # Markers are cosmetic: past Slack's reactions budget the entry is kept unmarked.
+        mark = self.settings.mark_reaction if wants_mark and self.gateway.reaction_budget.take() else None
         if not (missing_name or mark):
             return None
         author = values["author_id"] if missing_name else None
