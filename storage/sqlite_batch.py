@@ -150,39 +150,58 @@ class _SQLiteStatements(BatchStatements):
         return stored
 
 
+class LockBusy(Exception):
+    """Another connection holds SQLite's write lock; nothing of the batch was written."""
+
+
 class SQLiteBatchConnection:
-    """One sqlite3 connection held by the writer thread; `run` is one IMMEDIATE transaction.
+    """One sqlite3 connection; `run` is one IMMEDIATE transaction.
 
     IMMEDIATE takes the write lock at BEGIN, so a concurrent writer (a draft, another process)
     makes us wait on busy_timeout instead of failing the upgrade from a read lock mid-batch.
+
+    `wait=False` is for a connection used on the event loop's own thread: it never waits for the
+    lock (LockBusy instead, for the caller to take the batch elsewhere) and never checkpoints on
+    commit (the checkpoint's fsync would stall the loop); `checkpoint()` is then the owner's job,
+    from another thread.
     """
 
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: sa.Engine, *, wait: bool = True) -> None:
+        self.engine, self.wait = engine, wait
         self._pooled: Any = None
         self._statements = _Statements()
 
     def _connection(self) -> sqlite3.Connection:
         if self._pooled is None:
             self._pooled = self.engine.raw_connection()  # pragmas applied by the engine's connect hook
-            self._pooled.driver_connection.isolation_level = None  # we issue BEGIN/COMMIT ourselves
+            conn = self._pooled.driver_connection
+            conn.isolation_level = None  # we issue BEGIN/COMMIT ourselves
+            if not self.wait:
+                conn.execute("PRAGMA busy_timeout=0")
+                conn.execute("PRAGMA wal_autocheckpoint=0")
         conn: sqlite3.Connection = self._pooled.driver_connection
         return conn
 
     def run(self, work: Callable[..., T], *args: Any) -> T:
         conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
         try:
+            conn.execute("BEGIN IMMEDIATE")
             result = work(_SQLiteStatements(conn, self._statements), *args)
             conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             try:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
             except sqlite3.Error:
                 self._discard()
+            if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+                raise LockBusy(str(exc)) from exc
             raise
         return result
+
+    def checkpoint(self) -> None:
+        """Copy the WAL back into the database file without blocking writers (PASSIVE)."""
+        self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _discard(self) -> None:
         if self._pooled is not None:
@@ -190,7 +209,16 @@ class SQLiteBatchConnection:
             self._pooled = None
 
     def close(self) -> None:
-        if self._pooled is not None:
+        if self._pooled is not None and not self.wait:
+            self._discard()  # its pragmas are not the pool's: closed, not returned
+        elif self._pooled is not None:
             self._pooled.driver_connection.isolation_level = ""  # the pool's default again
             self._pooled.close()
             self._pooled = None
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc)

@@ -229,3 +229,69 @@ async def test_a_batch_that_cannot_even_start_fails_alone(tmp_path: Path) -> Non
     finally:
         await writer.close()
         await db.dispose()
+
+
+async def test_sqlite_lock_held_elsewhere_never_stalls_the_loop(tmp_path: Path) -> None:
+    """Batches commit on the loop thread only when the write lock is free at once; while another
+    connection holds it they wait on the writer thread, and the loop keeps serving."""
+    path = tmp_path / "x.db"
+    db = await prepared(f"sqlite+aiosqlite:///{path}")
+    writer = EntryWriter(db, lambda: NOW)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        assert await submit_all(writer, [PendingEntry("Ev1", values(1))]) == [True]  # inline
+        other.execute("BEGIN IMMEDIATE")
+        pending = asyncio.ensure_future(writer.submit(PendingEntry("Ev2", values(2)), "incident-42"))
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        for _ in range(20):  # the loop keeps turning while the batch waits for the lock
+            await asyncio.sleep(0.01)
+        assert loop.time() - started < 5  # a loop stuck on busy_timeout would take 10 s
+        assert not pending.done()
+        assert writer._thread is not None and writer._thread.is_alive()
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(pending, 10) is True
+        # The next batch finds the lock free and is inline again.
+        assert await submit_all(writer, [PendingEntry("Ev3", values(3))]) == [True]
+        async with db.session() as session:
+            found = await session.execute(select(EntryRow.ts).order_by(EntryRow.occurred_at))
+            stored = found.scalars().all()
+        assert stored == [values(i)["ts"] for i in (1, 2, 3)]
+    finally:
+        other.close()
+        await writer.close()
+        await db.dispose()
+
+
+def rows_in_database_file(path: Path, copy: Path) -> int:
+    """Entries in the database file itself, without what still waits in its WAL."""
+    copy.write_bytes(path.read_bytes())
+    with sqlite3.connect(copy) as conn:
+        return int(conn.execute("SELECT count(*) FROM timeline_entry").fetchone()[0])
+
+
+@pytest.mark.parametrize("every", [3, 10_000])
+async def test_sqlite_checkpoints_run_off_the_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, every: int
+) -> None:
+    """The inline connection never checkpoints on commit (its fsync would stall the loop); the writer
+    thread copies the WAL into the database file every CHECKPOINT_EVERY stored events."""
+    monkeypatch.setattr("bot.capture.writer.CHECKPOINT_EVERY", every)
+    path = tmp_path / "x.db"
+    db = await prepared(f"sqlite+aiosqlite:///{path}")
+    await db.dispose()  # no other connection may checkpoint behind the writer's back
+    writer = EntryWriter(db, lambda: NOW)
+    try:
+        for i in range(4):
+            assert await submit_all(writer, [PendingEntry(f"Ev{i}", values(i))]) == [True]
+        checkpointed = 0
+        for _ in range(100 if every <= 4 else 5):
+            checkpointed = rows_in_database_file(path, tmp_path / "copy.db")
+            if checkpointed:
+                break
+            await asyncio.sleep(0.05)
+        # The fourth may land before the checkpoint that the third queued gets to run.
+        assert checkpointed >= 3 if every <= 4 else checkpointed == 0
+    finally:
+        await writer.close()
+        await db.dispose()
