@@ -29,29 +29,42 @@ _DIALECT = sqlite.dialect()
 @dataclass(frozen=True, slots=True)
 class _Statement:
     sql: str
-    keys: tuple[str, ...]  # parameter names in positional order
-    processors: tuple[Callable[[Any], Any] | None, ...]
-    defaults: dict[str, Any]  # scalar column defaults for keys a row may leave out
+    # Per positional parameter: its key, its column type's bind processor, its scalar default.
+    plan: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]
 
     @classmethod
     def of(cls, compiled: Compiled, table: sa.Table | None = None) -> _Statement:
-        keys = tuple(compiled.positiontup or ())
-        processors = tuple(
-            compiled.binds[k].type.dialect_impl(_DIALECT).bind_processor(_DIALECT) for k in keys
-        )
-        defaults: dict[str, Any] = {}
-        if table is not None:
-            for key in keys:
-                column = table.c.get(key)
-                if column is not None and column.default is not None:
-                    if not column.default.is_scalar:
-                        raise TypeError(f"{table.name}.{key}: only scalar defaults are supported here")
-                    defaults[key] = column.default.arg  # type: ignore[attr-defined]
-        return cls(str(compiled), keys, processors, defaults)
+        plan = []
+        for key in compiled.positiontup or ():
+            process = compiled.binds[key].type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
+            default: Any = _REQUIRED
+            column = table.c.get(key) if table is not None else None
+            if column is not None and column.default is not None:
+                if not column.default.is_scalar:
+                    raise TypeError(f"{column.table.name}.{key}: only scalar defaults are supported here")
+                default = column.default.arg  # type: ignore[attr-defined]
+            plan.append((key, process, default))
+        return cls(str(compiled), tuple(plan))
 
-    def params(self, row: dict[str, Any]) -> tuple[Any, ...]:
-        values = [row[k] if k in row else self.defaults[k] for k in self.keys]
-        return tuple(p(v) if p is not None else v for p, v in zip(self.processors, values, strict=True))
+    def params(self, row: dict[str, Any]) -> list[Any]:
+        out = []
+        for key, process, default in self.plan:
+            value = row.get(key, default)
+            if value is _REQUIRED:
+                raise KeyError(key)
+            out.append(value if process is None else process(value))
+        return out
+
+    def rows(self, count: int) -> _Statement:
+        """The same INSERT for `count` rows in one VALUES list: one statement per batch, not per row."""
+        one = "(" + ", ".join("?" * len(self.plan)) + ")"
+        head, found, tail = self.sql.partition(f"VALUES {one}")
+        if not found:
+            raise ValueError(f"not a one-row INSERT: {self.sql}")
+        return _Statement(f"{head}VALUES {', '.join([one] * count)}{tail}", self.plan)
+
+
+_REQUIRED: Any = object()
 
 
 def _result_processor(column: sa.Column[Any]) -> Callable[[Any], Any]:
@@ -81,16 +94,20 @@ class _Statements:
             statement = self._shapes[key] = build()
         return statement
 
-    def insert(self, table: sa.Table, keys: Sequence[str], returning: Sequence[str] = ()) -> _Statement:
-        """INSERT … ON CONFLICT DO NOTHING [RETURNING …] for rows with exactly these keys."""
+    def insert(
+        self, table: sa.Table, keys: tuple[str, ...], returning: tuple[str, ...] = (), count: int = 1
+    ) -> _Statement:
+        """INSERT … ON CONFLICT DO NOTHING [RETURNING …] of `count` rows with exactly these keys."""
 
         def build() -> _Statement:
+            if count > 1:
+                return self.insert(table, keys, returning).rows(count)
             stmt = sqlite.insert(table).on_conflict_do_nothing()
             if returning:
                 stmt = stmt.returning(*(table.c[name] for name in returning))
             return _Statement.of(stmt.compile(dialect=_DIALECT, column_keys=list(keys)), table)
 
-        return self._shape(("insert", table.name, *keys, "returning", *returning), build)
+        return self._shape(("insert", table.name, *keys, "returning", *returning, "rows", str(count)), build)
 
     def update_incident(self, keys: Sequence[str]) -> _Statement:
         incident = IncidentRow.__table__
@@ -109,9 +126,23 @@ class _SQLiteStatements(BatchStatements):
     def _run(self, statement: _Statement, row: dict[str, Any]) -> sqlite3.Cursor:
         return self.conn.execute(statement.sql, statement.params(row))
 
+    def _insert_rows(
+        self, table: sa.Table, rows: list[dict[str, Any]], returning: tuple[str, ...]
+    ) -> list[Any]:
+        """One multi-row INSERT … ON CONFLICT DO NOTHING RETURNING per shape of row; returned rows."""
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            shapes.setdefault(tuple(row), []).append(row)
+        found = []
+        for keys, group in shapes.items():
+            statement = self.s.insert(table, keys, returning, len(group))
+            params = [value for row in group for value in statement.params(row)]
+            found.extend(self.conn.execute(statement.sql, params).fetchall())
+        return found
+
     def insert_incidents(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:
-            self._run(self.s.insert(IncidentRow.__table__, list(row)), row)
+            self._run(self.s.insert(IncidentRow.__table__, tuple(row)), row)
 
     def incidents_of(self, channel_ids: list[str]) -> list[tuple[int, str, datetime]]:
         found = []
@@ -133,21 +164,11 @@ class _SQLiteStatements(BatchStatements):
         self._run(self.s.update_incident(list(changes)), {**changes, "_id": incident_id})
 
     def claim_events(self, rows: list[dict[str, Any]]) -> set[str]:
-        claimed = set()
-        for row in rows:
-            statement = self.s.insert(ProcessedEvent.__table__, list(row), returning=("event_id",))
-            if self._run(statement, row).fetchone() is not None:
-                claimed.add(row["event_id"])
-        return claimed
+        return {event_id for (event_id,) in self._insert_rows(ProcessedEvent.__table__, rows, ("event_id",))}
 
     def insert_entries(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
-        stored = set()
-        for row in rows:
-            statement = self.s.insert(EntryRow.__table__, list(row), returning=("channel_id", "ts"))
-            inserted = self._run(statement, row).fetchone()
-            if inserted is not None:
-                stored.add((inserted[0], inserted[1]))
-        return stored
+        inserted = self._insert_rows(EntryRow.__table__, rows, ("channel_id", "ts"))
+        return {(channel_id, ts) for channel_id, ts in inserted}
 
 
 class LockBusy(Exception):

@@ -295,3 +295,26 @@ async def test_sqlite_checkpoints_run_off_the_loop(
     finally:
         await writer.close()
         await db.dispose()
+
+
+async def test_events_reaching_the_writer_over_consecutive_loop_turns_share_one_commit(db_url: str) -> None:
+    """Under load each loop turn parses a few more events; a batch waits while it keeps growing."""
+    db = await prepared(db_url)
+    calls = iter(range(100))
+    writer = EntryWriter(db, lambda: NOW + timedelta(seconds=next(calls)))  # once per batch
+
+    async def after(turns: int, index: int) -> bool:
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        return await writer.submit(PendingEntry(f"Ev{index}", values(index)), "incident-42")
+
+    try:
+        assert await asyncio.gather(*(after(i, i) for i in range(3))) == [True] * 3
+        assert await after(0, 3)  # alone: its own batch, without waiting for anyone
+        async with db.session() as session:
+            found = await session.execute(select(ProcessedEvent).order_by(ProcessedEvent.event_id))
+            received = [row.received_at for row in found.scalars()]
+        assert received == [NOW] * 3 + [NOW + timedelta(seconds=1)]
+    finally:
+        await writer.close()
+        await db.dispose()
