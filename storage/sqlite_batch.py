@@ -192,6 +192,13 @@ class SQLiteBatchConnection:
         self._pooled: Any = None
         self._statements = _Statements()
 
+    @property
+    def connected(self) -> bool:
+        return self._pooled is not None
+
+    def connect(self) -> None:
+        self._connection()
+
     def _connection(self) -> sqlite3.Connection:
         if self._pooled is None:
             self._pooled = self.engine.raw_connection()  # pragmas applied by the engine's connect hook

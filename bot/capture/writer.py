@@ -106,10 +106,15 @@ class EntryWriter:
             self._finish(batch, None, exc)
 
     def _commit_sqlite(self, batch: list[_Request], args: _Args) -> None:
-        if self._inline is None:
-            self._inline = SQLiteBatchConnection(self.db.sync_engine, wait=False)
+        inline = self._inline
+        if inline is None or not inline.connected:
+            # Connecting runs the engine's pragmas, which may wait on another connection's lock: the
+            # thread opens the loop's connection and commits this first batch itself.
+            inline = self._inline = inline or SQLiteBatchConnection(self.db.sync_engine, wait=False)
+            self._on_thread(lambda sqlite: self._commit_on_thread(sqlite, batch, args, inline.connect))
+            return
         try:
-            outcome = self._inline.run(commit_batch, *args)
+            outcome = inline.run(commit_batch, *args)
         except LockBusy:
             self._on_thread(lambda sqlite: self._commit_on_thread(sqlite, batch, args))
             return
@@ -125,8 +130,16 @@ class EntryWriter:
             self._thread.start()
         self._jobs.put(job)
 
-    def _commit_on_thread(self, sqlite: SQLiteBatchConnection, batch: list[_Request], args: _Args) -> None:
+    def _commit_on_thread(
+        self,
+        sqlite: SQLiteBatchConnection,
+        batch: list[_Request],
+        args: _Args,
+        before: Callable[[], None] | None = None,
+    ) -> None:
         try:
+            if before is not None:
+                before()
             outcome, error = sqlite.run(commit_batch, *args), None
         except Exception as exc:
             outcome, error = None, exc

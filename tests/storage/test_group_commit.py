@@ -233,30 +233,37 @@ async def test_a_batch_that_cannot_even_start_fails_alone(tmp_path: Path) -> Non
 
 async def test_sqlite_lock_held_elsewhere_never_stalls_the_loop(tmp_path: Path) -> None:
     """Batches commit on the loop thread only when the write lock is free at once; while another
-    connection holds it they wait on the writer thread, and the loop keeps serving."""
+    connection holds it they wait on the writer thread, and the loop keeps serving. The loop's own
+    connection is opened on the writer thread too (its connect pragmas run under busy_timeout)."""
     path = tmp_path / "x.db"
     db = await prepared(f"sqlite+aiosqlite:///{path}")
     writer = EntryWriter(db, lambda: NOW)
     other = sqlite3.connect(path, isolation_level=None)
-    try:
-        assert await submit_all(writer, [PendingEntry("Ev1", values(1))]) == [True]  # inline
+    loop = asyncio.get_running_loop()
+
+    async def while_locked(index: int) -> None:
         other.execute("BEGIN IMMEDIATE")
-        pending = asyncio.ensure_future(writer.submit(PendingEntry("Ev2", values(2)), "incident-42"))
-        loop = asyncio.get_running_loop()
+        pending = asyncio.ensure_future(
+            writer.submit(PendingEntry(f"Ev{index}", values(index)), "incident-42")
+        )
         started = loop.time()
         for _ in range(20):  # the loop keeps turning while the batch waits for the lock
             await asyncio.sleep(0.01)
         assert loop.time() - started < 5  # a loop stuck on busy_timeout would take 10 s
         assert not pending.done()
-        assert writer._thread is not None and writer._thread.is_alive()
         other.execute("COMMIT")
         assert await asyncio.wait_for(pending, 10) is True
-        # The next batch finds the lock free and is inline again.
-        assert await submit_all(writer, [PendingEntry("Ev3", values(3))]) == [True]
+
+    try:
+        await while_locked(1)  # the very first batch: the loop's connection is not open yet
+        assert writer._inline is not None and writer._inline.connected
+        assert await submit_all(writer, [PendingEntry("Ev2", values(2))]) == [True]  # inline
+        await while_locked(3)  # inline finds the lock taken: the thread commits it
+        assert await submit_all(writer, [PendingEntry("Ev4", values(4))]) == [True]
         async with db.session() as session:
             found = await session.execute(select(EntryRow.ts).order_by(EntryRow.occurred_at))
             stored = found.scalars().all()
-        assert stored == [values(i)["ts"] for i in (1, 2, 3)]
+        assert stored == [values(i)["ts"] for i in (1, 2, 3, 4)]
     finally:
         other.close()
         await writer.close()
