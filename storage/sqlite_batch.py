@@ -1,4 +1,5 @@
-"""Group-commit batches on a plain sqlite3 connection, for the SQLite writer thread.
+"""Group-commit batches on a plain sqlite3 connection (on the event loop's thread, or the writer
+thread when the loop's connection finds the write lock taken).
 
 Through SQLAlchemy's execution path (pool checkout, cache-key generation, execution context, result
 metadata) a one-row insert cost several times what SQLite itself spends on it, and the event path
@@ -24,6 +25,7 @@ from storage.models import EntryRow, IncidentRow, ProcessedEvent
 
 T = TypeVar("T")
 _DIALECT = sqlite.dialect()
+_REQUIRED: Any = object()  # a parameter with no column default: the row must carry it
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +64,6 @@ class _Statement:
         if not found:
             raise ValueError(f"not a one-row INSERT: {self.sql}")
         return _Statement(f"{head}VALUES {', '.join([one] * count)}{tail}", self.plan)
-
-
-_REQUIRED: Any = object()
 
 
 def _result_processor(column: sa.Column[Any]) -> Callable[[Any], Any]:
@@ -141,8 +140,7 @@ class _SQLiteStatements(BatchStatements):
         return found
 
     def insert_incidents(self, rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            self._run(self.s.insert(IncidentRow.__table__, tuple(row)), row)
+        self._insert_rows(IncidentRow.__table__, rows, ())
 
     def incidents_of(self, channel_ids: list[str]) -> list[tuple[int, str, datetime]]:
         found = []
