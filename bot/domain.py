@@ -37,6 +37,16 @@ REF_KEYS: tuple[str, ...] = (
     "environment",
 )
 
+# How sure the bot is of an entry's kind, surest first: an integration's own parser, a team rule
+# (SCRIBE_RULES_FILE), a person set or confirmed it, a strong human cue, a weak one (shown as
+# unconfirmed in the draft and listed by `/postmortem review`).
+CONFIDENCE_LEVELS: tuple[str, ...] = ("integration", "rule", "confirmed", "strong", "weak")
+Confidence = Literal["integration", "rule", "confirmed", "strong", "weak"]
+
+# A ref is one value as written, or several in order of appearance ("search 2.0.0 and auth 1.4.1":
+# service ["search", "auth"], version ["2.0.0", "1.4.1"], paired by position).
+RefValue = str | list[str]
+
 AuthorKind = Literal["human", "bot"]
 # How an entry reached the timeline: the event stream, a capture reaction, the message shortcut,
 # `/postmortem note`, or a backfill read of channel history.
@@ -47,9 +57,10 @@ Priority = Literal["high", "medium", "low"]
 @dataclass(frozen=True, slots=True)
 class Classification:
     kind: str
-    refs: Mapping[str, str] = field(default_factory=dict)
+    refs: Mapping[str, RefValue] = field(default_factory=dict)
     # Integration recognised in the message ("alertmanager", "pagerduty", "argocd"…), None for humans.
     source: str | None = None
+    confidence: Confidence = "strong"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +83,7 @@ class TimelineEntry:
     occurred_at: datetime  # aware UTC, derived from ts
     kind: str
     text: str  # flattened message text as classified
-    refs: Mapping[str, str] = field(default_factory=dict)
+    refs: Mapping[str, RefValue] = field(default_factory=dict)
     author_id: str | None = None
     author_name: str | None = None
     author_kind: AuthorKind = "human"
@@ -80,6 +91,7 @@ class TimelineEntry:
     capture: CaptureSource = "auto"
     thread_ts: str | None = None
     kind_locked: bool = False  # a human set or corrected the kind: reclassification leaves it alone
+    confidence: Confidence = "strong"
     permalink: str | None = None
     id: int | None = None
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from storage import incidents as incident_store
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 
 from bot.capture import refs as R
+from bot.capture.catalogue import ServiceCatalogue
 from bot.capture.integrations import Message, recognise
 from bot.capture.integrations.common import strip_emphasis
 from bot.capture.rules import Rule
@@ -639,11 +640,11 @@ def _strip_markup(title: str) -> str:
     return strip_emphasis(strip_emphasis(title).rstrip("."))
 
 
-def _refs_for(kind: str, text: str) -> dict[str, str]:
+def _refs_for(kind: str, text: str, services: ServiceCatalogue | None = None) -> dict[str, str]:
     if kind == "other":
         return {}
     refs = R.extract_refs(
-        text, "rollback" if kind == "decision" and _ROLLBACK_ANY.search(text.lower()) else kind
+        text, "rollback" if kind == "decision" and _ROLLBACK_ANY.search(text.lower()) else kind, services
     )
     if kind in ("alert_firing", "alert_resolved"):
         for m in _ALERT_CAMEL.finditer(text):
@@ -682,6 +683,7 @@ class Classifier:
         *,
         bot_id: str | None = None,
         bot_name: str | None = None,
+        services: ServiceCatalogue | None = None,
     ) -> Classification:
         bounded = text[:MAX_CHARS]
         readable = slack_to_text(bounded)
@@ -726,7 +728,7 @@ class Classifier:
                 kind = "resolved"
         if kind == "other":
             return Classification("other", {}, None)
-        refs = _refs_for(kind, normalised)
+        refs = _refs_for(kind, normalised, services)
         if status_title and kind != "resolved" and "alert" not in refs:
             refs["alert"] = _strip_markup(status_title.group(1))
         return Classification(kind, R.keep_substrings(refs, text), None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from bot.capture.catalogue import ServiceCatalogue
 from bot.domain import REF_KEYS
 
 # Change ids: deploy/change/rollback/release tickets of change tools, MRs (`!123`) and PRs.
@@ -557,8 +558,10 @@ _ENV_HINT = re.compile(r"prod|stag|stg|sandbox|uat|qa|dev|test")  # on the lower
 _DIGIT = re.compile(r"\d")
 
 
-def extract_refs(text: str, kind: str) -> dict[str, str]:
-    """Generic refs for a message whose kind is already known (human or unknown-bot phrasing)."""
+def extract_refs(text: str, kind: str, services: ServiceCatalogue | None = None) -> dict[str, str]:
+    """Generic refs for a message whose kind is already known (human or unknown-bot phrasing).
+
+    `services` are the names the workspace knows: found anywhere in the line, before position rules."""
     refs: dict[str, str] = {}
     low = text.lower()
     # Ids, versions and commits all contain a digit; most chat lines have none, so skip their
@@ -586,7 +589,8 @@ def extract_refs(text: str, kind: str) -> dict[str, str]:
         commit = find_commit(text)
         if commit:
             refs["commit"] = commit
-    service = find_service(text, low)
+    known = services.find(text) if services is not None else []
+    service = known[0][1] if known else find_service(text, low)
     if service and service != refs.get("environment"):
         refs["service"] = service
     return refs

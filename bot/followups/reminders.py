@@ -26,7 +26,7 @@ from bot.followups.service import can_see
 from storage import followups as store
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 

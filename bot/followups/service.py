@@ -20,7 +20,7 @@ from storage import followups as store
 from storage import incidents
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 

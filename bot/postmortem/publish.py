@@ -22,9 +22,9 @@ from storage import incidents as incident_store
 from storage.db import Database
 
 if TYPE_CHECKING:
-    from bot.app import Services
     from bot.config import Settings
     from bot.postmortem.render import TemplateRenderer
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 

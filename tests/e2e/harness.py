@@ -10,8 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app import SERVICES_KEY, Services, create_web_app
+from bot.app import SERVICES_KEY, create_web_app
 from bot.config import Settings, load_settings
+from bot.services import Services
 from bot.simulator.server import SlackSimulator
 from storage.db import Database
 

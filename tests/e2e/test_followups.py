@@ -45,7 +45,7 @@ class MovableClock:
 
 @dataclass
 class SweepServices:
-    """The part of bot.app.Services the sweep uses."""
+    """The part of bot.services.Services the sweep uses."""
 
     settings: Settings
     db: Database

@@ -18,7 +18,7 @@ from bot.followups import blocks, service
 from storage import followups as store
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from bot.slack.context import ChannelRef, CommandContext, CommandReply
 from storage import incidents as incident_store
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from bot.slack.context import ChannelRef
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 CALLBACK_ID = "add_to_timeline"
 
