@@ -4,7 +4,10 @@ from bot.capture.integrations import (  # noqa: F401  (imported for their regist
     alertmanager,
     argo_rollouts,
     argocd,
+    botkube,
+    circleci,
     cli,
+    cloudwatch,
     datadog,
     flux,
     github,
@@ -12,12 +15,17 @@ from bot.capture.integrations import (  # noqa: F401  (imported for their regist
     grafana,
     grafana_oncall,
     heroku,
+    honeybadger,
     hubot_deploy,
     jenkins,
+    kubewatch,
     opsgenie,
     pagerduty,
     sentry,
     spinnaker,
+    state_report,
+    statuspage,
+    uptime_kuma,
 )
 from bot.capture.integrations.registry import Match, Message, names, recognise
 

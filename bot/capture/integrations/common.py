@@ -34,3 +34,18 @@ def change_kind(name: str) -> str:
     if _DEPLOY_NAME.search(name):
         return "deploy"
     return "other"
+
+
+def field_value(text: str, pattern: re.Pattern[str]) -> str | None:
+    """The value of a `Title: value` line (Slack bold and backticks around either dropped)."""
+    m = pattern.search(text)
+    if m is None:
+        return None
+    value = m.group(1).strip().strip("`").strip()
+    return value or None
+
+
+def field_line(title: str) -> re.Pattern[str]:
+    """A `Title: value` line as the flattener writes an attachment field, or a Block Kit field
+    written `*Title*: value` / `*Title:* value`."""
+    return re.compile(rf"^\*?{re.escape(title)}(?:\*:|:\*|:)[ \t]{{0,4}}([^\n]{{0,300}})$", re.M)

@@ -1,0 +1,38 @@
+"""A bot reporting where things stand is not an event: CI jobs and deploy scripts post the state
+they found before or after their work ("Pre-deployment state captured: production at v1.2.3",
+"checkout-api currently at v1.2.3", "Current version: v1.2.3"). Only a message that reports a
+state and announces nothing else is recognised; one that also says it deploys, rolls back or
+released is left to the other rules.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.capture.integrations.registry import Match, Message, integration
+
+_STATE = re.compile(
+    r"\b(?:pre|post)[- ]?deploy(?:ment)?\s(?:state|snapshot|versions?|inventory)\b"
+    r"|\b(?:state|snapshot|inventory) (?:captured|recorded|saved|taken|collected)\b"
+    r"|\bcurrently (?:at|on|running|deployed(?: at| on)?|live(?: at| on)?)\s[`'\"*]?v?\d"
+    r"|\bcurrent (?:version|release|revision|state|image)s?\s?(?:is|:)\s"
+)
+_ANNOUNCES = re.compile(
+    r"\b(?:deploy(?:ing|ed)|redeploy(?:ing|ed)|roll(?:ing|ed)\s?(?:out|back)|rollback (?:started|complete|"
+    r"succeeded|failed)|releas(?:ing|ed)|promot(?:ing|ed)|revert(?:ing|ed)|upgrad(?:ing|ed)|sync(?:ing|ed))\b"
+)
+_LOWER_HINTS = ("state", "snapshot", "inventory", "currently", "current ")
+
+
+@integration("state_report", order=190)
+def parse(msg: Message) -> Match | None:
+    low = msg.lower
+    if not any(hint in low for hint in _LOWER_HINTS):
+        return None
+    state = _STATE.search(low)
+    if state is None:
+        return None
+    rest = low[: state.start()] + " " + low[state.end() :]
+    if _ANNOUNCES.search(rest.replace("pre-deployment", "").replace("post-deployment", "")):
+        return None
+    return Match("other", "state_report", {})
