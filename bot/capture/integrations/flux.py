@@ -25,6 +25,9 @@ _CHANGESET = re.compile(r"^\w{2,40}/[\w.-]{1,100}(?:/[\w.-]{1,100})? (?:configur
 _HEALTH = re.compile(
     r"\bhealth check (?:passed|failed)|\bfailed after\b|\bbuild failed\b|\bapply failed\b", re.I
 )
+# A Kustomization applies many objects; the workload its change set or health check names is the
+# service (`Deployment/shop/cart created`), not the Kustomization's own name (`apps`).
+_WORKLOAD = re.compile(r"\b(?:Deployment|StatefulSet|DaemonSet|Rollout)/[\w-]{1,63}/([\w.-]{1,253})\b")
 _CHART = re.compile(r"\bchart\s{1,2}[\w.-]{1,100}@(v?\d{1,6}(?:\.\d{1,6}){1,3}(?:[-+][\w.]{1,30})?)")
 _REVISION = re.compile(
     r"@sha1:([0-9a-f]{7,40})|^revision:\s{0,2}[\w./-]{0,60}?/([0-9a-f]{7,40})\b", re.M | re.I
@@ -47,6 +50,10 @@ def parse(msg: Message) -> Match | None:
         kind = "deploy"
     else:
         kind = "other"  # source fetches, no-op reconciliations, dependency waits
+    service = name
+    if resource_kind == "kustomization":
+        workload = _WORKLOAD.search(msg.text)
+        service = workload.group(1) if workload else None
     chart = _CHART.search(msg.text)
     rev = _REVISION.search(msg.text)
     return Match(
@@ -54,7 +61,7 @@ def parse(msg: Message) -> Match | None:
         "flux",
         clean(
             {
-                "service": name if kind != "other" else None,
+                "service": service if kind != "other" else None,
                 "version": chart.group(1) if chart and kind != "other" else None,
                 "commit": (rev.group(1) or rev.group(2)) if rev and kind != "other" else None,
                 "environment": R.find_environment(author.group(3)) if kind != "other" else None,

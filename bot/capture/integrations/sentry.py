@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.capture import refs as R
+from bot.capture.integrations.common import strip_emphasis
 from bot.capture.integrations.registry import Match, Message, clean, integration
 
 # The title may follow the vendor's name on the same line or the line above ("Sentry Critical: …",
@@ -62,7 +63,7 @@ def parse(msg: Message) -> Match | None:
             "sentry",
             clean(
                 {
-                    "alert": m.group(2).strip(),
+                    "alert": strip_emphasis(m.group(2).strip()),
                     # No `Project:` field: the service the rule's title names ("Error rate for checkout-api").
                     "service": project.group(1) if project else R.find_service(m.group(2)),
                     "environment": env.group(1) if env else R.find_environment(msg.text),
