@@ -1,8 +1,12 @@
 """Slack message payload -> the plain text the capture classifier reads (pure).
 
-CONTRACT.md fixes the order: top-level text, then per attachment its pretext, author name, title,
-text, one ``Field title: value`` line per field, and footer; then rich-text/section/header/context
-blocks contribute their plain text. Empty parts are dropped.
+CONTRACT.md names the parts: top-level text, per attachment its pretext, author name, title, text,
+one ``Field title: value`` line per field, and footer; rich-text/section/header/context blocks
+contribute their plain text. The order is the one the independent corpus was flattened with
+(../shared/corpus/README.md): top-level text, top-level blocks, then each attachment's parts with
+its own blocks after its footer. Parts are kept as written (mrkdwn, spaces - "*Mentions*: " with
+nobody to mention keeps its space) but for the newlines around them, joined with newlines; parts
+with no text are dropped.
 
 What Slack really sends shapes two choices here:
 
@@ -59,7 +63,7 @@ def slack_to_text(text: str) -> str:
 
 
 def _s(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    return value.strip("\n") if isinstance(value, str) and not value.isspace() else ""
 
 
 def _text_object(obj: Any) -> str:
@@ -151,9 +155,9 @@ def _attachment_parts(att: Mapping[str, Any]) -> list[str]:
         title, value = _s(field.get("title")), _s(field.get("value"))
         if value:
             parts.append(f"{title}: {value}" if title else value)
+    parts.append(_s(att.get("footer")))
     # Attachments may carry Block Kit too (the "secondary content" form); read it like blocks.
     parts.extend(_blocks_text(att.get("blocks"), include_rich_text=True))
-    parts.append(_s(att.get("footer")))
     return [p for p in parts if p]
 
 
@@ -169,8 +173,8 @@ def flatten_message(message: Mapping[str, Any]) -> str:
         if block_parts and said in _squash(slack_to_text("\n".join(block_parts))):
             text = ""
     parts = [text] if text else []
+    parts.extend(block_parts)
     for att in message.get("attachments") or ():
         if isinstance(att, Mapping):
             parts.extend(_attachment_parts(att))
-    parts.extend(block_parts)
     return "\n".join(parts)

@@ -140,10 +140,67 @@ def test_rich_text_that_says_something_else_than_text_is_kept() -> None:
     assert flatten_message(message) == "hello\nrolling back api to v1"
 
 
-def test_contract_order_text_then_attachments_then_blocks() -> None:
+def test_order_text_then_blocks_then_attachments_with_their_blocks_after_the_footer() -> None:
     message = {
         "text": "A",
-        "attachments": [{"title": "B", "fields": [{"title": "Env", "value": "prod"}], "footer": "F"}],
+        "attachments": [
+            {
+                "title": "B",
+                "fields": [{"title": "Env", "value": "prod"}],
+                "footer": "F",
+                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "G"}}],
+            }
+        ],
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "C"}}],
     }
-    assert flatten_message(message) == "A\nB\nEnv: prod\nF\nC"
+    assert flatten_message(message) == "A\nC\nB\nEnv: prod\nF\nG"
+
+
+def test_header_blocks_count_and_the_text_is_kept_when_it_says_more() -> None:
+    # Uptime Kuma's rich layout: the text repeats the message under a header of its own.
+    message = {
+        "text": "Uptime Kuma Alert\n[cart-api] [🔴 Down] timeout",
+        "attachments": [
+            {
+                "color": "#e01e5a",
+                "blocks": [
+                    {"type": "header", "text": {"type": "plain_text", "text": "Uptime Kuma Alert"}},
+                    {
+                        "type": "section",
+                        "fields": [
+                            {"type": "mrkdwn", "text": "*Message*\n[cart-api] [🔴 Down] timeout"},
+                            {"type": "mrkdwn", "text": "*Time (UTC)*\n2026-01-02 03:04:05"},
+                        ],
+                    },
+                    {
+                        "type": "actions",
+                        "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Visit"}}],
+                    },
+                ],
+            }
+        ],
+    }
+    assert flatten_message(message) == (
+        "Uptime Kuma Alert\n[cart-api] [🔴 Down] timeout\nUptime Kuma Alert\n*Message*\n"
+        "[cart-api] [🔴 Down] timeout\n*Time (UTC)*\n2026-01-02 03:04:05"
+    )
+
+
+def test_parts_keep_their_spaces_but_not_surrounding_newlines() -> None:
+    message = {
+        "text": ":white_check_mark: Succeeded\n",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": "Job Failed. :red_circle:"}},
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": "*Job*: lint"},
+                    {"type": "mrkdwn", "text": "*Mentions*: "},
+                ],
+            },
+        ],
+        "attachments": [{"title": "   ", "text": "\nbody\n"}],
+    }
+    assert flatten_message(message) == (
+        ":white_check_mark: Succeeded\nJob Failed. :red_circle:\n*Job*: lint\n*Mentions*: \nbody"
+    )
