@@ -289,3 +289,44 @@ def test_a_state_report_beside_a_deploy_is_still_the_deploy() -> None:
         {"text": "Deploying basket v4.3.0 to production. Pre-deployment state captured: production at v4.2.0"}
     )
     assert c.kind == "deploy"
+
+
+# --- gaps in the older parsers: 8398a7/action-slack on a tag, Argo CD's degraded sync condition --------
+
+
+def test_github_actions_workflow_on_a_tag_rolls_back_to_that_tag() -> None:
+    base = "https://github.com/shop/basket/commit/0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"
+    fields = {
+        "repo": "<https://github.com/shop/basket|shop/basket>",
+        "message": f"<{base}|Release 7.9.2>",
+        "commit": f"<{base}|0a1b2c3d>",
+        "eventName": "workflow_dispatch",
+        "ref": "refs/tags/v7.9.2",
+        "workflow": f"<{base}/checks|Rollback staging>",
+    }
+    attachment = {
+        "author_name": "8398a7@action-slack",
+        "fields": [{"title": k, "value": v, "short": True} for k, v in fields.items()],
+    }
+    c = judge({"text": ":white_check_mark: Succeeded GitHub Actions", "attachments": [attachment]})
+    assert (c.kind, c.source) == ("rollback", "github")
+    assert c.refs["version"] == "v7.9.2"
+    assert "from_version" not in c.refs
+
+
+def test_argocd_degraded_names_the_revision_of_the_failed_sync() -> None:
+    fields = [
+        {"title": "Health Status", "value": "Degraded"},
+        {
+            "title": "SyncError",
+            "value": "Failed sync attempt to 3f9e2d1: one or more objects failed to apply",
+        },
+    ]
+    attachment = {
+        "title": "basket",
+        "title_link": "https://cd.example.org/applications/basket",
+        "fields": fields,
+    }
+    c = judge({"text": ":exclamation: Application basket has degraded.", "attachments": [attachment]})
+    assert (c.kind, c.source) == ("alert_firing", "argocd")
+    assert c.refs["commit"] == "3f9e2d1"

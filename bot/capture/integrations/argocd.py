@@ -39,7 +39,9 @@ _DEGRADED = re.compile(r"\bdegraded\b|^health(?: status)?:\s{0,2}\W{0,2}degraded
 _ARGO_APP = re.compile(r"\b(?:app|application)[\s:]{1,3}\*{0,2}([\w.-]{1,100}?)\*{0,2}(?=[\s,.:]|$)", re.I)
 _ARGO = re.compile(r"\bargo ?cd\b|\bargo\b")  # not "cargo", "embargo"
 _NOT_APP = frozenset({"health", "status", "sync", "is", "has", "degraded", "argo", "argocd"})
-_REVISION = re.compile(r"^Revision:\s{0,2}([0-9a-f]{7,40})\b", re.M)
+# The Revision field, or else the revision of a failed sync an app condition names (the catalog
+# templates add one field per `.app.status.conditions`: "SyncError: Failed sync attempt to <sha>: …").
+_REVISION = re.compile(r"^Revision:\s{0,2}([0-9a-f]{7,40})\b|\bsync attempt to ([0-9a-f]{7,40})\b", re.M)
 
 
 def _degraded(text: str) -> Match:
@@ -80,7 +82,7 @@ def parse(msg: Message) -> Match | None:
         clean(
             {
                 "service": m.group(1),
-                "commit": revision.group(1) if revision else None,
+                "commit": (revision.group(1) or revision.group(2)) if revision else None,
                 "environment": R.find_environment(msg.text.replace(m.group(1), " ")),
             }
         ),

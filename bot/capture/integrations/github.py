@@ -22,6 +22,8 @@ _FIELD = re.compile(
     re.M,
 )
 _REPO = re.compile(r"\b[\w.-]{1,60}/([\w.-]{1,60})\b")
+# 8398a7/action-slack's `ref` field: a workflow run on a tag deploys (or rolls back to) that tag.
+_TAG_REF = re.compile(r"^ref:\s{0,2}refs/tags/(\S{1,100})$", re.M)
 
 
 @integration("github", order=140)
@@ -51,4 +53,9 @@ def parse(msg: Message) -> Match | None:
     if "version" not in refs and fields.get("Message"):
         # The head commit's title is what shipped: "release 2.15.0", "bump api to v3".
         refs.update({k: v for k, v in R.versions_for(fields["Message"], kind).items() if k not in refs})
+    tag = _TAG_REF.search(msg.text) if "refs/tags/" in msg.text else None
+    if tag and R.find_versions(tag.group(1)) == [(0, tag.group(1))]:
+        refs["version"] = tag.group(1)
+        if refs.get("from_version") in (tag.group(1), tag.group(1).lstrip("v")):
+            refs["from_version"] = None  # the tag's own release title, not a version left behind
     return Match(kind, "github", clean(refs))
