@@ -20,7 +20,13 @@ from __future__ import annotations
 import re
 
 from bot.capture import refs as R
-from bot.capture.integrations.common import REVERT_COMMIT, change_kind, field_line, field_value
+from bot.capture.integrations.common import (
+    REVERT_COMMIT,
+    change_kind,
+    field_line,
+    field_value,
+    version_or_none,
+)
 from bot.capture.integrations.registry import Match, Message, clean, integration
 
 _JOB_HEADER = re.compile(r"^Job (Failed|Succeeded)\. :(?:red_circle|white_check_mark):", re.M)
@@ -32,11 +38,6 @@ _HEADLINE = re.compile(
     r"^:\w{1,30}: \*(?:V\d{1,3} )?([A-Z]{2,20}) (ROLLBACK|DEPLOYMENT) (SUCCESSFUL|FAILED)!?\*", re.M
 )
 _TARGET = re.compile(r"^(?:Rolled back to|Attempted to rollback to) (\S{1,100})$", re.M)
-_VERSION = re.compile(r"v?\d{1,6}(?:\.\d{1,6}){1,3}(?:[-+][\w.]{1,40})?")
-
-
-def _version(value: str | None) -> str | None:
-    return value if value and _VERSION.fullmatch(value) else None
 
 
 def _env(word: str) -> str | None:
@@ -55,7 +56,7 @@ def parse(msg: Message) -> Match | None:
                 return Match("rollback", "circleci", clean(refs))
             return Match("deploy", "circleci", clean({"environment": _env(h.group(1))}))
     if "Deployment Successful! :tada:" in text and "Project" in text:
-        refs = {"service": field_value(text, _PROJECT), "version": _version(field_value(text, _TAG))}
+        refs = {"service": field_value(text, _PROJECT), "version": version_or_none(field_value(text, _TAG))}
         return Match("deploy", "circleci", clean(refs))
     if "ON HOLD - Awaiting Approval" in text and "Project" in text:
         return Match("other", "circleci", {})

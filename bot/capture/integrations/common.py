@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.capture import refs as R
+
 _ROLLBACK_NAME = re.compile(r"roll[ _-]?back|revert|\bundo\b", re.I)
 _DEPLOY_NAME = re.compile(
     r"deploy|release|promot|\bship|rollout|roll[ _-]out|\bcd\b|\bprod(?:uction)?\b|publish|helm|terraform|"
@@ -34,6 +36,11 @@ def change_kind(name: str) -> str:
     if _DEPLOY_NAME.search(name):
         return "deploy"
     return "other"
+
+
+def version_or_none(token: str | None) -> str | None:
+    """`token` when the whole of it is a version (`v8.1.0`, `2026.2.1`), else None (`latest`, a branch)."""
+    return token if token and R.find_versions(token) == [(0, token)] else None
 
 
 def field_value(text: str, pattern: re.Pattern[str]) -> str | None:

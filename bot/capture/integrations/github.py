@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from bot.capture import refs as R
-from bot.capture.integrations.common import REVERT_COMMIT, change_kind
+from bot.capture.integrations.common import REVERT_COMMIT, change_kind, version_or_none
 from bot.capture.integrations.registry import Match, Message, clean, integration
 
 _MARKER = re.compile(r"^Actions URL:|rtCamp|github\.com|\bGitHub\b", re.M)
@@ -53,9 +53,10 @@ def parse(msg: Message) -> Match | None:
     if "version" not in refs and fields.get("Message"):
         # The head commit's title is what shipped: "release 2.15.0", "bump api to v3".
         refs.update({k: v for k, v in R.versions_for(fields["Message"], kind).items() if k not in refs})
-    tag = _TAG_REF.search(msg.text) if "refs/tags/" in msg.text else None
-    if tag and R.find_versions(tag.group(1)) == [(0, tag.group(1))]:
-        refs["version"] = tag.group(1)
-        if refs.get("from_version") in (tag.group(1), tag.group(1).lstrip("v")):
+    tag_ref = _TAG_REF.search(msg.text) if "refs/tags/" in msg.text else None
+    tag = version_or_none(tag_ref.group(1) if tag_ref else None)
+    if tag:
+        refs["version"] = tag
+        if refs.get("from_version") in (tag, tag.lstrip("v")):
             refs["from_version"] = None  # the tag's own release title, not a version left behind
     return Match(kind, "github", clean(refs))

@@ -15,7 +15,13 @@ from __future__ import annotations
 import re
 
 from bot.capture import refs as R
-from bot.capture.integrations.common import REVERT_COMMIT, change_kind, field_line, field_value
+from bot.capture.integrations.common import (
+    REVERT_COMMIT,
+    change_kind,
+    field_line,
+    field_value,
+    version_or_none,
+)
 from bot.capture.integrations.registry import Match, Message, clean, integration
 
 _DEPLOY = re.compile(
@@ -91,6 +97,6 @@ def _pipeline_attachment(text: str) -> Match | None:
         "change_id": title.group(1),
         # The footer is the project's name.
         "service": footer if footer != title.group(0) and R.is_service_name(footer) else None,
-        "version": tag if tag and R.find_versions(tag) == [(0, tag)] else None,
+        "version": version_or_none(tag),
     }
     return Match(kind, "gitlab", clean(refs))

@@ -18,7 +18,13 @@ from __future__ import annotations
 import re
 
 from bot.capture import refs as R
-from bot.capture.integrations.common import REVERT_COMMIT, change_kind, field_line, field_value
+from bot.capture.integrations.common import (
+    REVERT_COMMIT,
+    change_kind,
+    field_line,
+    field_value,
+    version_or_none,
+)
 from bot.capture.integrations.registry import Match, Message, clean, integration
 
 _LINE = re.compile(
@@ -45,7 +51,7 @@ def parse(msg: Message) -> Match | None:
     notes = field_value(msg.text, _NOTES) or ""
     refs = {
         "service": _ROLLBACK_AFFIX.sub("", project).strip() or None,
-        "version": release if R.find_versions(release) == [(0, release)] else None,
+        "version": version_or_none(release),
         # The template puts the environment's name there: a word of its own whatever it is called.
         "environment": env if " " not in env else None,
         "change_id": R.find_change_id(notes) if notes else None,
