@@ -8,15 +8,15 @@ from bot.capture.regex_factor import factored
 
 # --- event rules, in contract order ----------------------------------------------------------
 ROLLBACK_VERB = (
-    r"roll(?:ing|ed|s)?\s?-?back|rollbacks?|revert(?:ing|ed|s)?|(?:undo(?:ing)?|undid) (?:the |that |this |"
-    r"last |latest |previous |my |our ){0,3}(?:deploy|release|change|merge|commit|upgrade|flag|flip|toggle|"
+    r"roll(?:ing|in|ed|s)?\s?-?back|rollbacks?|revert(?:ing|ed|s)?|(?:undo(?:ing)?|undid) (?:the |that |this |"
+    r"last |latest |previous |my |our ){0,3}(?:deploy\w*|release|rollout|change|merge|commit|upgrade|flag|flip|toggle|"
     r"config|patch|migration|bump)|(?<![\w./])rb(?:'?d|'?ing)?(?![\w-])|back(?:ing|"
     r"ed)? out|zurückgerollt|zurückrollen|zurücksetzen|revertimos|revertir|revirtiendo|revertido|reverter|"
     r"revertendo|revertemos|retour arrière|on revient|downgrad(?:e|ing|ed)|reviens|revenons"
 )
 DEPLOY_VERB = (
     r"deploy(?:ing|ed|ment)?|redeploy(?:ing|ed)?|re-deploy(?:ing|ed)?|ship(?:ping|ped)?|releas(?:e|ing|ed)|"
-    r"promot(?:e|ing|ed)|roll(?:ing|ed)? out|rollout|push(?:ing|ed)? (?:the |a |out )?(?:fix|hotfix|patch|"
+    r"promot(?:e|ing|ed)|roll(?:ing|ed)? out|rollout|rolled forward|push(?:ing|ed)? (?:the |a |out )?(?:fix|hotfix|patch|"
     r"config|change|release|build|image)|hotfix|config change|feature flag|toggl(?:e|ed|ing)|flipp(?:ed|ing)|"
     r"sync(?:ed|ing)|upgrad(?:e|ing|ed)|desplegando|desplegado|despliegue|desplegamos|implantando|implantado|"
     r"déploiement|déployé|déploie|déployons|ausgerollt|ausrollen|deployt|deployen|fazendo deploy|subiendo|"
@@ -39,13 +39,32 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "decision",
         factored(
+            # An action ruled out is a call ("we won't roll back", "rolling back isn't an option").
+            r"\b(?:won'?t|wont|can'?t|cannot|shouldn'?t|not going to|no need to)\s(?:\w+\s){0,3}(?:"
+            + ROLLBACK_VERB
+            + r"|deploy\w*|releas\w*|ship\w*|fail ?over|failover|restart\w*|page|escalat\w*)\b|"
+            r"\b(?:"
+            + ROLLBACK_VERB
+            + r"|deploy\w*|releas\w*|fail ?over|failover)\b.{0,20}?\b(?:isn'?t|is not|not|"
+            r"no longer) (?:really )?(?:an? )?(?:option|possible|happening|needed|required|necessary)\b|"
+            r"\b(?:off the table|ruled out)\b|"
+            # A conditional plan: "if the canary is clean we promote, otherwise abort".
+            r"\b(?:if|once|unless|wenn|falls|si)\b.{0,80}?\b(?:we|we'?ll|i'?ll|then|otherwise|else)\s(?:\w+\s){0,2}?"
+            r"(?:" + ACTION + r"|abort)\b|"
+            # Approval of a course not yet started.
+            r"\b(?:"
+            + ROLLBACK_VERB
+            + r"|deploy\w*|releas\w*|fail ?over|failover|change|plan|hotfix)\s(?:is\s)?"
+            r"(?:approved|green-?lit|signed off)\b|"
+            # Hindi-English holds: "abhi deploy mat karo".
+            r"\b(?:deploy|rollback|release|merge|push|restart)\w* (?:\w+ )?(?:mat|nahi|na) kar\w*|"
             r"^decision\b|\bdecision:|\b(?:don'?t|do not|dont|no|not|never|nobody|no one|noone|stop|"
             r"hold(?:ing)? off(?: on)?|halt|nicht|kein|no vamos|pas de)\s"
             r"(?:\w+\s){0,3}(?:" + ROLLBACK_VERB + r"|deploy\w*|merg\w*|releas\w*|ship\w*|changes|push\w*|"
             r"restart\w*|fail ?over|failover|scal(?:e|ing)|drain\w*|touch\w*|delet\w*|page|escalat\w*|despleg\w*|"
             r"d[ée]ploy\w*|red[ée]ploy\w*|d[ée]ploi\w*|red[ée]ploi\w*|ausroll\w*)\b|"
             r"\bne (?:\w+ ){0,2}?(?:re)?d[ée]ploi\w* (?:pas|plus|rien)\b|"
-            r"\b(?:code|deploy|change|release|merge) freeze\b|\bfreez(?:e|ing) (?:deploys|deployments|merges|"
+            r"\b(?:code|deploy|change|release|merge) freeze\b|\bfreez(?:e|ing) (?:all |any |the )?(?:deploys|deployments|merges|"
             r"changes)|\b(?:hold|pause|block)(?:ing)? (?:all |the |any )?(?:deploys|deployments|releases|merges|"
             r"changes)\b|"
             r"\b(?:" + FUTURE + r")(?!\w).{0,50}?\b(?:" + ACTION + r")|"
@@ -73,6 +92,13 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "deploy",
         factored(
+            # A version sent to an environment ("notifications 1.9.0 → prod"), a change record's state,
+            # a canary's share, a deploy's own checks.
+            r"\b\d[\w.-]{0,20} ?(?:→|->|=>) ?(?:prod|production|staging|stg|canary)\b|"
+            r"\b(?:dep|chg)-\d{1,9}\b.{0,12}?\b(?:started|running|in progress|done|complete\w*|finished|"
+            r"succeeded|failed|out)\b|\bcanary\b.{0,40}?\b(?:at|to) \d{1,3} ?%|"
+            r"\b(?:post-deploy|deploy|smoke) (?:checks?|tests?|verification)\b (?:are |is )?(?:green|passed|passing|"
+            r"ok|failed|red)\b|"
             r"\b(?:" + DEPLOY_VERB + r")\b|\b(?:is|are|now|we'?re|it'?s) live\b|\bgoing out\b|"
             r"\bcanary (?:is )?(?:at|to|now at) \d{1,3} ?%|\b(?:is|are) (?:now )?(?:in|on|out (?:in|on|to)|"
             r"out on|live (?:in|on)) (?:prod|production|staging|stg|canary)\b|\b(?:fix|hotfix|patch|build|"
@@ -89,10 +115,16 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "ack",
         factored(
+            # Taking the work ("taking this one"), and Hindi-English "main dekh raha hoon".
+            r"\btaking (?:this|it|that)(?: one)?\b(?! (?:to|offline|off|back|out|as|into|over)\b)|"
+            r"\bdekh (?:raha|rahi|rahe) (?:hoon|hu|hun|hai|hain)\b|\bdekhta (?:hoon|hu|hun)\b|"
+            # A status label typed by hand: "status: investigating".
+            r"\bstatus(?: is)?:? (?:now )?investigating\b|"
             r"^(?:@\S+\s+)?(?:ack|ack'?d|acked|acking|acknowledged|acknowledging|ack'ing|roger|copy)\b|"
             r"\backnowledg(?:ed|ing)\b|\back(?:ed)? (?:the |this )?(?:page|alert|incident)\b|\b(?:on it(?<!eye on it)"
             r"(?<!work on it)(?<!sleep on it)(?<!comment on it)(?<!click on it)(?<!based on it)(?<!put on it)|"
-            r"i'?m on it|looking|taking a look|having a look|i'?ll (?:take|grab|look|check|dig)|i'?ve got (?:it|"
+            r"i'?m on it|onit|looking(?! (?:good|better|great|fine|ok|okay|bad|worse|forward))|taking a look|"
+            r"having a look|i'?ll (?:take|grab|look|check|dig|handle)|i'?ve got (?:it|"
             r"this)|got this|investigating|digging in|digging into|checking|joining|hopping on|jumping on|"
             r"bin dran|schaue? (?:mir )?(?:das |es )?an|ich schau|ich kümmere mich|estoy en ello|lo miro|"
             r"me encargo|mirando|je regarde|je m'en occupe|je prends|estou olhando|vou olhar|deixa comigo|"
@@ -109,6 +141,14 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "alert_firing",
         factored(
+            # An alert announced ("Sentry alert: …", "new alert: KafkaConsumerLag …", "getting SLO burn
+            # alerts", "paged me"), a check or monitor failing, and "alert fire ho raha hai".
+            r"^(?:\w+ )?(?:new |another )?(?:alert|alarm|page)s?: \S|\bgetting (?:\w+ ){0,3}?(?:alerts|pages|alarms)\b|"
+            r"\bpaged (?:me|us)\b|\balerts? fire\b|"
+            r"\b(?:synthetics?|health ?checks?|probes?|uptime checks?|monitors?|checks)\b.{0,40}?\b(?:failing|failed|"
+            r"down|erroring|timing out|went red|turned red|is red|are red)\b|\b(?:went|turned) red\b|"
+            r"\b(?:salta|saltó|dispar[óo]u?|disparada|se déclenche|déclenchée)\b.{0,30}?\balert\w*|"
+            r"\balert\w* (?:\w+ ){0,3}?(?:salta|saltó|dispar[óo]u?|disparada|se déclenche|déclenchée)\b|"
             r"\balerts? (?:is |are |just )?(?:fir(?:ing|ed)|went off|going off|triggered|tripped)|\b(?:fir(?:ing|"
             r"ed)|triggered) alert|\bgot paged|\bgetting paged|\bwe'?re paged|\bpaged (?:for|about)|"
             r"\bpagerduty (?:is )?(?:going off|fired)|"
@@ -149,20 +189,29 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "alert_resolved",
         factored(
+            # A check or monitor passing again ("synthetics green again", "health check passing again").
+            r"\b(?:synthetics?|health ?checks?|probes?|uptime checks?|monitors?)\b.{0,40}?\b(?:passing|green|"
+            r"recovered|back up|healthy)\b|"
             r"\b(?:alert|alerts|monitor|monitors|page|alarm|alarms)(?: has| have| is| are)? (?:cleared|resolved|"
             r"recovered|auto-?resolved|stopped firing|back to ok|ok now|green|went green|turned green|"
-            r"resolved itself)\b|\b(?:cleared|resolved) (?:the )?(?:alert|page)\b|\bauto-?resolved\b|"
+            r"resolved itself)\b|\b(?:cleared|resolved) (?:the )?(?:\w+ )?(?:alert|page)\b|\bauto-?resolved\b|"
             r"\ball alerts (?:are )?(?:green|clear)|\b(?:resolved|closed) (?:it |the alert |"
             r"the page )?in (?:pagerduty|pd|opsgenie|datadog)\b|\b(?:pages|alerts|alarms|paging) (?:have |"
             r"has )?stopped\b|\bmonitor (?:has )?recovered\b|\b(?:alert|alerts|monitor|alarm|alarms|page)\b.{0,30}?"
             r"\b(?:cleared|auto-?resolved|resolved itself|recovered|went green|turned green|back to ok)\b|"
             r"\bno (?:more |further )?(?:pages|alerts|alarms)\b(?!,? (?:please|pls|plz))|\balertas? (?:\w+ ){0,3}?(?:se )?resolvi\w*|"
-            r"\balarme? (?:\w+ ){0,3}?(?:aufgehoben|weg|grün|résolue?|levée?)|\balerte (?:\w+ ){0,3}?(?:résolue|levée)"
+            r"\balarme? (?:\w+ ){0,3}?(?:aufgehoben|weg|grün|résolue?|levée?)|\balerte (?:\w+ ){0,3}?(?:résolue|levée|(?:est )?(?:repass|revenu)\w* au vert)"
         ),
     ),
     (
         "mitigated",
         factored(
+            # Things working now, customers unaffected, a feature back for its users; Hindi-English.
+            r"\b(?:works?|working|fine|ok|okay|good|healthy|normal|unaffected)(?: again)? now\b|"
+            r"\b(?:customers|users|clients)\b.{0,20}?\b(?:unaffected|no longer (?:affected|impacted))\b|"
+            r"\b(?:is|are) back (?:for|up|online|to normal)\b|\b(?:loads?|works?) again\b|"
+            r"\btheek (?:hai|ho gaya|ho gayi)\b|\bband ho gaye?\b|"
+            r"\bstatus(?: is)?:? (?:now )?(?:mitigated|monitoring)\b|"
             r"\b(?:back to (?:baseline|normal)|(?:is|are) at baseline|at normal levels|returned to (?:baseline|"
             r"normal)|recovered|recovering|mitigated|mitigation (?:is )?(?:in place|worked|applied)|"
             r"(?:error rate|errors|5xx|latency|p99|cpu|timeouts)(?: rate)? (?:is |are |has |have )?(?:down|"
@@ -189,12 +238,15 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "resolved",
         factored(
-            r"\ball[ -]clear\b|\bclos(?:ing|ed|e)(?: out)? (?:this|the|inc\b|incident|it)|"
+            r"\ball[ -]clear\b|\bclos(?:ing|ed|e)(?: out)? (?:this|it|inc\b|incident|(?:the|this) (?:\w+ )?(?:incident|"
+            r"inc|channel|outage|issue|sev\w*))\b|\bclos(?:ing|ed|e) (?:this |it )?out\b|"
+            r"\bstatus(?: is)?:? (?:now )?(?:resolved|closed)\b|\b(?:vorfall|störung)\b.{0,20}?\bbehoben\b|"
             r"\b(?:incident(?: inc-?\d{1,7}| #?\d{1,7})?|inc[- ]?#?\d{1,7}) (?:is |has been |was |now |is now )?"
             r"(?:resolved|closed|over)\b|\bresolv(?:ing|ed|e) (?:the |this )?incident\b|"
             r"\bmark(?:ing|ed)? (?:this |it |the incident )?(?:as )?resolved\b|\bwe'?re resolved\b|^resolv(?:ed|"
             r"ing)\b|\bresolved[.!]?$|(?<!before )(?<!then )(?<!until )(?<!prior to )\bclosing[.!]?$|"
-            r"\bis resolved\b|\bclosed out\b|\bstand(?:ing)? down\b|erledigt|resuelto|cerramos|cerrado|résolu|"
+            r"\b(?:incident|inc|issue|outage|problem|this|it|everything|that)\b(?: \w+){0,2} is (?:now |fully )?resolved\b|"
+            r"\bclosed out\b|\bstand(?:ing)? down\b|erledigt|resuelto|cerramos|cerrado|résolu|"
             r"\bclos\b|resolvido|encerrado|encerrando|geschlossen|gelöst|\bincident\b.{0,10}\b(?:fermé|clôturé)"
         ),
     ),

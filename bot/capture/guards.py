@@ -17,7 +17,7 @@ MENTION = re.compile(
     r"until|seit|nach|después de|desde|après|depuis|após|desde)\s{1,3}(?:the\s{1,3}|our\s{1,3}|that\s{1,3}|"
     r"this\s{1,3}|a\s{1,3}|der\s{1,3}|dem\s{1,3}|el\s{1,3}|la\s{1,3}|le\s{1,3}|o\s{1,3}|"
     r"a\s{1,3})?(?:[\w.-]{1,40}\s{1,3})?(?:roll ?-?back|rollback|revert|deploy(?:ment)?|release|rollout|"
-    r"change)s?\b|\bpost-(?:rollback|deploy|release)\b"
+    r"change)s?\b|\bpost-(?:rollback|deploy|release)\b(?! (?:checks?|tests?|verification))"
 )
 # Every `MENTION` match contains "roll", "revert", "deploy", "release" or "change" (checked with `in`
 # before the sub in `human.phrase_kind`: without one of them the sub is a no-op).
@@ -25,13 +25,13 @@ MENTION = re.compile(
 # --- other: not a new event ------------------------------------------------------------------
 HEDGE = factored(
     r"\b(?:maybe|perhaps|possibly|might|could be|probably|i think|i guess|i suspect|suspect|my guess|"
-    r"hypothesis|not sure|i wonder|wondering|seems like|i bet|theory|root cause|caused|broke|culprit|"
+    r"hypothesis|suspected|likely|not sure|i wonder|wondering|seems like|i bet|theory|root cause|caused|broke|culprit|"
     r"to blame|happened|imo|imho|in my opinion|vielleicht|quizás|quizas|tal vez|peut-être|talvez)\b"
 )
 RECAP = factored(
     r"\b(?:yesterday(?!'s)|last (?:night|week|time|month|year|incident|quarter|friday|monday)(?!'s)|earlier|"
     r"recap|summary|for context|for the record|as a reminder|reminder|previously|the other day|in the past|"
-    r"timeline|history|gestern|ayer|hier|ontem|fyi,? (?:on|in) inc)\b"
+    r"timeline|history|for reference|for the post-?mortem|for the pm|notes? for|gestern|ayer|hier|ontem|fyi,? (?:on|in) inc)\b"
 )
 REQUEST = factored(
     r"^(?:@\S+\s+)?(?:please|pls|plz|can someone|could someone|someone|can you|could you|would you|"
@@ -49,12 +49,17 @@ NETWORK = re.compile(
 )
 SQL = re.compile(
     r"\b(?:transactions?|txn|savepoint|sql|postgres|postgresql|pg|mysql|deadlocks?|statements?|"
-    r"queries|query|database|db|begin;|commit;)\b|\bROLLBACK\b|rollback;"
+    r"queries|query|database|db|oracle|ora-\d{3,5}|segments?|begin;|commit;)\b|\bROLLBACK\b|rollback;"
+)
+# "ack" in its messaging or network sense: Kafka acks, TCP ACKs.
+ACK_SENSE = re.compile(
+    r"\backs?\b.{0,40}?\b(?:kafka|consumer|producer|broker|offsets?|mqtt|amqp|committ\w*|timeouts?)\b|"
+    r"\b(?:kafka|consumer|producer|broker|mqtt|amqp)\b.{0,40}?\backs?\b"
 )
 # SQL's ROLLBACK is a bare upper-case token; TKT-ROLLBACK-7781 or "Rollback" are not.
 SQL_CASE = re.compile(r"(?<![\w-])ROLLBACK(?![\w-])")
 UNRELATED = factored(
-    r"\brevert (?:back )?(?:to|with) (?:you|u|him|her|them|me|the team)\b|\b(?:revert(?:ed|ing|s)?|"
+    r"\brevert(?:ing|ed|s)? (?:back )?(?:to|with) (?:you|u|him|her|them|me|the team)\b|\b(?:revert(?:ed|ing|s)?|"
     r"convert(?:ed|ing)?|mov(?:ed|ing)|went|go(?:es|ing)?|set) (?:[\w#-]{1,30} ){0,4}?(?:back )?to (?:a )?"
     r"(?:draft|wip|work in progress|ready for review|todo|to do|backlog)\b|\b(?:merge|"
     r"rebase)? ?conflicts?\b.{0,40}\bresolv|\bresolv\w*\b.{0,40}\bconflicts?\b|\bresolves? to\b|"
@@ -63,7 +68,7 @@ UNRELATED = factored(
     r"procedure|runbook|docs?|strategy|steps|script|button|policy|window|testing)\b|\b(?:release notes|"
     r"sync up|sync on|in sync|deploy keys?|deploy tokens?|deploy (?:guide|docs?))\b|\b(?:deploy|deployment|"
     r"rollback|release) (?:guide|docs?|manifest|yaml|checklist|process|policy|policies|runbooks?|"
-    r"playbooks?)\b|\bthreads? resolved\b|\blooking (?:good|better|great|fine|ok|okay|bad|worse|forward)\b|"
+    r"playbooks?)\b|\bthreads? resolved\b|"
     r"\bneeds? (?:\d |two |2 )?(?:explicit )?approvals?\b"
     # Evidence being shown, not an event: "the dashboard shows p99 at 4s".
     r"|\b(?:dashboards?|graphs?|grafana|logs?|traces?|metrics?|panel|query|kibana|splunk) (?:shows?|showing|"
