@@ -27,7 +27,7 @@ from bot.capture.human import phrase_kind
 from bot.capture.integrations import Message, recognise
 from bot.capture.integrations.common import strip_emphasis
 from bot.capture.rules import Rule
-from bot.domain import Classification
+from bot.domain import Classification, Confidence
 from bot.slack.flatten import slack_to_text
 
 MAX_CHARS = 4000
@@ -132,7 +132,7 @@ class Classifier:
             found = rule.apply(readable, bot_id=bot_id, bot_name=bot_name)
             if found is not None:
                 kind, refs = found
-                return Classification(kind, R.keep_substrings(refs, text), rule.source)
+                return Classification(kind, R.keep_substrings(refs, text), rule.source, "rule")
         stripped = readable.strip()
         first_line = stripped.split("\n", 1)[0].strip()
         lower = stripped.lower()
@@ -147,16 +147,17 @@ class Classifier:
             if not is_bot and prose.strip() and not declarative(normalise(prose).lower()):
                 return Classification("other", {}, None)  # a question about the pasted output
             refs = R.keep_substrings(match.refs, text) if match.kind != "other" else {}
-            return Classification(match.kind, refs, match.source)
+            return Classification(match.kind, refs, match.source, "integration")
         if is_log_paste(prose):
             return Classification("other", {}, None)
         normalised = normalise(prose)
         status_title = None
+        confidence: Confidence = "strong"
         if is_bot and _BOT_ALERT.match(first_line):
             kind = "alert_resolved" if _BOT_ALERT_OK.search(first_line) else "alert_firing"
             status_title = _BOT_STATUS_TITLE.match(first_line)
         else:
-            kind = phrase_kind(normalised)
+            kind, confidence = phrase_kind(normalised)
         recovery = kind in ("resolved", "mitigated") or (
             kind == "alert_resolved" and status_title is not None
         )
@@ -172,7 +173,7 @@ class Classifier:
         refs = _refs_for(kind, normalised, services)
         if status_title and kind != "resolved" and "alert" not in refs:
             refs["alert"] = _strip_markup(status_title.group(1))
-        return Classification(kind, R.keep_substrings(refs, text), None)
+        return Classification(kind, R.keep_substrings(refs, text), None, confidence)
 
 
 _DEFAULT = Classifier()

@@ -86,6 +86,54 @@ ATTRIBUTION = re.compile(
 QUOTED = re.compile(r'"[^"]{1,300}"')
 
 
+def without_quoted_speech(text: str) -> str:
+    """The text with other people's words taken out: every quoted span when the message attributes
+    it ("that's what bob said"), otherwise quoted spans of three words or more (a sentence relayed
+    or drafted, not an alert name like "Checkout 5xx")."""
+    if '"' not in text:
+        return text
+    if ATTRIBUTION.search(text):
+        return QUOTED.sub(" ", text)
+    return QUOTED.sub(lambda m: " " if m.group(0).count(" ") >= 2 else m.group(0), text)
+
+
+# An event negated in the past or not yet happened ("we didn't roll back", "haven't deployed yet"):
+# that clause states no event. (A ruled-out future action is a decision: events.RULES.)
+_NEGATED_EVENT = re.compile(
+    r"\b(?:didn'?t|did not|haven'?t|have not|hasn'?t|has not|hadn'?t|had not|wasn'?t|was not|weren'?t|"
+    r"were not|never|not yet)\s(?:\w+\s){0,2}?(?:roll(?:ed)? ?-?back|rolled|revert(?:ed)?|deploy(?:ed)?|"
+    r"releas(?:e|ed)|ship(?:ped)?|promot(?:e|ed)|fail(?:ed)? ?over|restart(?:ed)?|resolved|mitigated|"
+    r"recovered|fir(?:e|ed))\b"
+)
+
+
+def without_negated_events(text: str) -> str:
+    """The text without the clauses that negate an event."""
+    if "n't" not in text and "not" not in text and "never" not in text:
+        return text
+    while m := _NEGATED_EVENT.search(text):
+        start = clause_end(text, m.start())
+        after = _CLAUSE_BREAK.search(text, m.end())
+        text = text[:start] + " " + (text[after.start() :] if after else "")
+    return text
+
+
+# Cues that make a match a clear statement rather than a guess: who speaks (first person, or an
+# imperative plan), and aspect (done, in progress, now).
+_CLEAR = re.compile(
+    r"\b(?:i|i'm|im|i've|i'll|we|we're|we've|we'll|let's|lets|my|our|us|"
+    r"now|just|done|complete|completed|finished|started|starting|underway|in progress|again|already)\b|"
+    r"^\w{1,20}:\s"
+)
+# Past this many words a match without one of those cues may be a word in passing.
+_TERSE_WORDS = 6
+
+
+def clear_statement(text: str) -> bool:
+    """The writer's own claim with a clear subject or aspect, or a terse on-call line."""
+    return text.count(" ") < _TERSE_WORDS or _CLEAR.search(text) is not None
+
+
 def labels_message(text: str, start: int, end: int) -> bool:
     """A guard alone in brackets ("… (recap)", "[fyi]") or closing the message after a dash labels it all."""
     before = text[max(0, start - 3) : start].rstrip()
@@ -105,8 +153,9 @@ def clause_end(text: str, before: int) -> int:
 # "TargetDown resolved": an alert's CamelCase name is what makes "resolved" the alert's, not the
 # incident's. Needs the original case, so it runs on the message as written.
 _NAMED_ALERT_OK = re.compile(
-    r"\b[A-Z][a-z0-9]{1,30}(?:[A-Z][a-z0-9]{0,30}){1,6}\b(?: alert| monitor)?(?: has| is| was)?(?: now| just)?"
-    r" (?:cleared|resolved|recovered|auto-?resolved|stopped firing|back to ok|ok again)\b"
+    r"\b[A-Z][a-z0-9]{1,30}(?:[A-Z][a-z0-9]{0,30}){1,6}\b(?: alert| monitor)?"
+    r"(?: on [\w.-]{1,40})?(?: has| is| was)?(?: now| just)?"
+    r" (?:cleared|resolved|recovered|auto-?resolved|stopped firing|back to (?:ok|OK)|(?:ok|OK) again)\b"
 )
 
 

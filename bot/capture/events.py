@@ -47,7 +47,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             + ROLLBACK_VERB
             + r"|deploy\w*|releas\w*|fail ?over|failover)\b.{0,20}?\b(?:isn'?t|is not|not|"
             r"no longer) (?:really )?(?:an? )?(?:option|possible|happening|needed|required|necessary)\b|"
-            r"\b(?:off the table|ruled out)\b|"
+            r"\b(?:off the table|ruled out)\b|\blet'?s not\b|\b(?:don'?t|do not|dont)\s(?:\w+\s){0,2}clos\w*|"
             # A conditional plan: "if the canary is clean we promote, otherwise abort".
             r"\b(?:if|once|unless|wenn|falls|si)\b.{0,80}?\b(?:we|we'?ll|i'?ll|then|otherwise|else)\s(?:\w+\s){0,2}?"
             r"(?:" + ACTION + r"|abort)\b|"
@@ -244,10 +244,28 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:incident(?: inc-?\d{1,7}| #?\d{1,7})?|inc[- ]?#?\d{1,7}) (?:is |has been |was |now |is now )?"
             r"(?:resolved|closed|over)\b|\bresolv(?:ing|ed|e) (?:the |this )?incident\b|"
             r"\bmark(?:ing|ed)? (?:this |it |the incident )?(?:as )?resolved\b|\bwe'?re resolved\b|^resolv(?:ed|"
-            r"ing)\b|\bresolved[.!]?$|(?<!before )(?<!then )(?<!until )(?<!prior to )\bclosing[.!]?$|"
+            r"ing)\b|(?<!is )(?<!are )(?<!was )(?<!been )\bresolved[.!]?$|(?<!before )(?<!then )(?<!until )(?<!prior to )\bclosing[.!]?$|"
             r"\b(?:incident|inc|issue|outage|problem|this|it|everything|that)\b(?: \w+){0,2} is (?:now |fully )?resolved\b|"
-            r"\bclosed out\b|\bstand(?:ing)? down\b|erledigt|resuelto|cerramos|cerrado|résolu|"
+            r"\bclosed out\b|\b(?:call|calling|consider|declar\w*) (?:this|it|the incident) (?:resolved|closed|over)\b|\bstand(?:ing)? down\b|erledigt|resuelto|cerramos|cerrado|résolu|"
             r"\bclos\b|resolvido|encerrado|encerrando|geschlossen|gelöst|\bincident\b.{0,10}\b(?:fermé|clôturé)"
         ),
     ),
+)
+
+# Japanese writes no spaces, so its verbs have no word boundary; searched (without `\b`) only when
+# the message has CJK characters. A few verbs per kind, in the same order as RULES.
+CJK_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "decision",
+        re.compile(
+            r"(?:ロールバック|切り戻し|デプロイ|リリース)(?:を)?(?:しましょう|する予定|しない|禁止|凍結|止め)"
+        ),
+    ),
+    ("rollback", re.compile(r"ロールバック|切り戻")),
+    ("deploy", re.compile(r"デプロイ|リリース")),
+    ("ack", re.compile(r"対応します|対応中|確認します|確認中|調査中|見ます|見てます|見てみます")),
+    ("alert_firing", re.compile(r"発報|アラートが?(?:鳴|発火|出)|障害(?:が)?発生|落ちて")),
+    ("alert_resolved", re.compile(r"アラート.{0,10}?(?:解消|回復|復旧|クリア)")),
+    ("mitigated", re.compile(r"復旧|回復しました|安定して|正常に戻")),
+    ("resolved", re.compile(r"クローズ|収束|解決しました")),
 )

@@ -16,8 +16,8 @@ MENTION = re.compile(
     r"\b(?:after|since|post|before|during|from|due to|because of|caused by|thanks to|following|prior to|"
     r"until|seit|nach|después de|desde|après|depuis|após|desde)\s{1,3}(?:the\s{1,3}|our\s{1,3}|that\s{1,3}|"
     r"this\s{1,3}|a\s{1,3}|der\s{1,3}|dem\s{1,3}|el\s{1,3}|la\s{1,3}|le\s{1,3}|o\s{1,3}|"
-    r"a\s{1,3})?(?:[\w.-]{1,40}\s{1,3})?(?:roll ?-?back|rollback|revert|deploy(?:ment)?|release|rollout|"
-    r"change)s?\b|\bpost-(?:rollback|deploy|release)\b(?! (?:checks?|tests?|verification))"
+    r"a\s{1,3})?(?:[\w.-]{1,40}\s{1,3})?(?:(?:is|are|was|were|gets?|got|has been|have been)\s{1,3})?"
+    r"(?:roll(?:ed)? ?-?back|rollback|revert(?:ed)?|deploy(?:ment|ed)?|released?|rollout|rolled out|change)s?\b|\bpost-(?:rollback|deploy|release)\b(?! (?:checks?|tests?|verification))"
 )
 # Every `MENTION` match contains "roll", "revert", "deploy", "release" or "change" (checked with `in`
 # before the sub in `human.phrase_kind`: without one of them the sub is a no-op).

@@ -1,40 +1,53 @@
-"""The kind of a human's message (or a bot's no parser recognised) from its own words."""
+"""The kind of a human's message (or a bot's no parser recognised) from its own words, and how sure.
+
+Cues first, words second. The cues decide which part of a message is the writer's own new
+statement: questions, `>` quotes and quoted speech, mentions of earlier events ("after the
+rollback"), negated events ("we didn't roll back") and hedged or recapped clauses are set aside.
+What is left is read against the phrase tables in CONTRACT.md's order, where the same cues recur
+as families (modality and conditionals make decisions, first person and aspect make claims).
+"""
 
 from __future__ import annotations
 
 from bot.capture.cues import (
-    ATTRIBUTION,
     LONE_ACK,
     PARENTHETICAL,
     PHRASE_CHARS,
-    QUOTED,
     clause_end,
+    clear_statement,
     declarative,
     labels_message,
     named_alert_cleared,
+    without_negated_events,
+    without_quoted_speech,
 )
-from bot.capture.events import RULES
-from bot.capture.guards import GUARD, MENTION, NETWORK, NOOP, SOCIAL, SQL, SQL_CASE
+from bot.capture.events import CJK_RULES, RULES
+from bot.capture.guards import ACK_SENSE, GUARD, MENTION, NETWORK, NOOP, SOCIAL, SQL, SQL_CASE
+from bot.domain import Confidence
+
+_OTHER: tuple[str, Confidence] = ("other", "strong")
+_CJK = dict(CJK_RULES)
+_RESOLVED = RULES[-1][1]
 
 
-def phrase_kind(original: str) -> str:
-    """Kind of a message from its own words (humans, and bots no parser recognised); `original` is
-    the prose as `cues.normalise` leaves it."""
+def phrase_kind(original: str) -> tuple[str, Confidence]:
+    """(kind, confidence) of a message from its own words; `original` is the prose as
+    `cues.normalise` leaves it. "weak" marks a guess: an event word with no clear subject or aspect
+    in a longer message, or a message whose hedge or recap only voided part of it."""
     lower = original.lower()
     if not lower:
-        return "other"
+        return _OTHER
     if lower in LONE_ACK:
-        return "ack"
-    text = declarative(lower)[:PHRASE_CHARS]
+        return "ack", "strong"
+    text = declarative(without_quoted_speech(lower))[:PHRASE_CHARS]
     if not text:
-        return "other"  # only questions
+        return _OTHER  # only questions, or only someone else's words
     if "roll" in text or "revert" in text or "deploy" in text or "release" in text or "change" in text:
         text = MENTION.sub(" ", text)
     if text.startswith("decision:"):
-        return "decision"  # an explicit label outranks the guards ("… through the weekend")
-    if '"' in text and ATTRIBUTION.search(text):
-        # `"rolling back now" - that's what bob said`: quoted words are someone else's, reported.
-        text = QUOTED.sub(" ", text)
+        return "decision", "strong"  # an explicit label outranks the guards ("… through the weekend")
+    text = without_negated_events(text)
+    partial = False
     guard = GUARD.search(text)
     if guard:
         # A hedge, recap or aside only voids its own clause and what follows it: "please revert
@@ -49,12 +62,21 @@ def phrase_kind(original: str) -> str:
         ):
             # "the deploy, I think, caused it": the hedge governs the whole sentence; "(recap)" or a
             # closing "- for context" labels the whole message; a no-op sync is no event anywhere.
-            return "other"
+            return _OTHER
         text = text[:cut]
         if GUARD.search(text):
-            return "other"
+            return _OTHER
+        partial = True
+    kind = _event_kind(original, text)
+    if kind == "other":
+        return _OTHER
+    return kind, "strong" if not partial and clear_statement(text) else "weak"
+
+
+def _event_kind(original: str, text: str) -> str:
+    cjk = not text.isascii() and any(c >= "\u3000" for c in text)
     for kind, pattern in RULES:
-        if not pattern.search(text):
+        if not pattern.search(text) and not (cjk and _CJK[kind].search(text)):
             if kind == "alert_resolved" and named_alert_cleared(original, text):
                 return kind
             continue
@@ -62,9 +84,9 @@ def phrase_kind(original: str) -> str:
             return "other"  # a database transaction rolling back, not a release
         if kind == "decision" and SQL_CASE.search(original) and SQL.search(text):
             return "other"  # "issues ROLLBACK when validation fails": a transaction, not a plan
-        if kind == "ack" and NETWORK.search(text):
-            return "other"
-        if kind == "mitigated" and RULES[-1][1].search(text):
+        if kind == "ack" and (NETWORK.search(text) or ACK_SENSE.search(text)):
+            return "other"  # TCP ACKs, Kafka acks
+        if kind == "mitigated" and _RESOLVED.search(text):
             return "resolved"  # mitigated means "not closed"; a closing message is resolved
         return kind
     return "other"
