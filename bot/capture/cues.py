@@ -119,7 +119,7 @@ def without_negated_events(text: str) -> str:
 
 
 # Cues that make a match a clear statement rather than a guess: who speaks (first person, or an
-# imperative plan), and aspect (done, in progress, now).
+# imperative plan), aspect (done, in progress, now), or a label ("status: …").
 _CLEAR = re.compile(
     r"\b(?:i|i'm|im|i've|i'll|we|we're|we've|we'll|let's|lets|my|our|us|"
     r"now|just|done|complete|completed|finished|started|starting|underway|in progress|again|already)\b|"
@@ -129,9 +129,15 @@ _CLEAR = re.compile(
 _TERSE_WORDS = 6
 
 
-def clear_statement(text: str) -> bool:
-    """The writer's own claim with a clear subject or aspect, or a terse on-call line."""
-    return text.count(" ") < _TERSE_WORDS or _CLEAR.search(text) is not None
+def clear_statement(text: str, at: int) -> bool:
+    """Whether the event words found at `at` are the writer's own clear claim: a terse on-call line,
+    words that open a clause (the on-call's elided "I": "rolling back payments"), or a sentence with
+    a first-person subject or an aspect marker."""
+    return (
+        text.count(" ") < _TERSE_WORDS
+        or clause_end(text, at + 1) >= at - 2
+        or _CLEAR.search(text) is not None
+    )
 
 
 def labels_message(text: str, start: int, end: int) -> bool:

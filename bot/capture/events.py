@@ -116,8 +116,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "ack",
         factored(
             # Taking the work ("taking this one"), and Hindi-English "main dekh raha hoon".
-            r"\btaking (?:this|it|that)(?: one)?\b(?! (?:to|offline|off|back|out|as|into|over)\b)|"
-            r"\bdekh (?:raha|rahi|rahe) (?:hoon|hu|hun|hai|hain)\b|\bdekhta (?:hoon|hu|hun)\b|"
+            r"\b(?:taking|grabbing|claiming) (?:this|it|that)(?: one)?\b(?! (?:to|offline|off|back|out|as|into|over)\b)|"
+            r"^mine[.!]?$|\b(?:übernehme|übernommen)\b|\bdekh (?:raha|rahi|rahe) (?:hoon|hu|hun|hai|hain)\b|\bdekhta (?:hoon|hu|hun)\b|"
             # A status label typed by hand: "status: investigating".
             r"\bstatus(?: is)?:? (?:now )?investigating\b|"
             r"^(?:@\S+\s+)?(?:ack|ack'?d|acked|acking|acknowledged|acknowledging|ack'ing|roger|copy)\b|"
@@ -126,7 +126,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"i'?m on it|onit|looking(?! (?:good|better|great|fine|ok|okay|bad|worse|forward))|taking a look|"
             r"having a look|i'?ll (?:take|grab|look|check|dig|handle)|i'?ve got (?:it|"
             r"this)|got this|investigating|digging in|digging into|checking|joining|hopping on|jumping on|"
-            r"bin dran|schaue? (?:mir )?(?:das |es )?an|ich schau|ich kümmere mich|estoy en ello|lo miro|"
+            r"bin dran|schaue? (?:(?:ich|mir|das|es) ){0,3}an|ich schau|ich kümmere mich|estoy en ello|lo miro|"
             r"me encargo|mirando|je regarde|je m'en occupe|je prends|estou olhando|vou olhar|deixa comigo|"
             r"eu pego|investigando|untersuche)\b|\b(?:ic|incident commander)\s(?:here|now|is\b|taking over)|"
             r"\b(?:i have|i'?ve got|i got|i'?ll take|taking|i'?m holding|i hold) the pager\b|\bi (?:can|"
@@ -155,7 +155,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?<!rate )(?<!errors )(?<!latency )(?<!5xx )(?<!traffic )(?<!load )\b(?:is|are) (?:completely |"
             r"totally |hard )?(?:down\b(?!\s{0,2}(?:to|by|\d))|failing|erroring|on fire|unreachable|timing out|"
             r"throwing)|\b(?:error rate|errors|5xx|latency|cpu|memory|p99|p95|disk|queue|lag)s?(?: rate)? (?:is |"
-            r"are )?(?:spik(?:ing|ed)|through the roof|climbing|elevated|up to|at \d)|\bspike in\b|\boutage\b|"
+            r"are )?(?:spik(?:ing|ed)|through the roof|climbing|elevated|up to|at \d)|\bspike in\b|\boutage\b(?! (?:is|was|has) (?:now )?(?:over|ended|resolved))|"
             r"\balarms? (?:is |are )?(?:fir|went|going)|\b(?:returning|throwing|serving) (?:5\d\d|5xx|errors?|"
             r"timeouts?)|\bgot (?:an |a |the )?(?:alert|page|alarm)\b|\bpaging (?:again |still )?(?:for|about)\b|"
             r"\b(?:error rate|errors|5xx|latency|cpu|memory|p99|p95|disk|queue|lag|timeouts)s?(?: rate)? (?:has |"
@@ -245,7 +245,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:resolved|closed|over)\b|\bresolv(?:ing|ed|e) (?:the |this )?incident\b|"
             r"\bmark(?:ing|ed)? (?:this |it |the incident )?(?:as )?resolved\b|\bwe'?re resolved\b|^resolv(?:ed|"
             r"ing)\b|(?<!is )(?<!are )(?<!was )(?<!been )\bresolved[.!]?$|(?<!before )(?<!then )(?<!until )(?<!prior to )\bclosing[.!]?$|"
-            r"\b(?:incident|inc|issue|outage|problem|this|it|everything|that)\b(?: \w+){0,2} is (?:now |fully )?resolved\b|"
+            r"\b(?:incident|inc|issue|outage|problem|this|it|everything|that)\b(?: \w+){0,2} is (?:now |fully )?(?:resolved|over)\b|"
             r"\bclosed out\b|\b(?:call|calling|consider|declar\w*) (?:this|it|the incident) (?:resolved|closed|over)\b|\bstand(?:ing)? down\b|erledigt|resuelto|cerramos|cerrado|résolu|"
             r"\bclos\b|resolvido|encerrado|encerrando|geschlossen|gelöst|\bincident\b.{0,10}\b(?:fermé|clôturé)"
         ),
