@@ -45,7 +45,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             + r"|deploy\w*|releas\w*|ship\w*|fail ?over|failover|restart\w*|page|escalat\w*)\b|"
             r"\b(?:"
             + ROLLBACK_VERB
-            + r"|deploy\w*|releas\w*|fail ?over|failover)\b.{0,20}?\b(?:isn'?t|is not|not|"
+            + r"|deploy\w*|releas\w*|ship\w*|promot\w*|fail ?over|failover)\b.{0,20}?\b(?:isn'?t|is not|not|"
             r"no longer) (?:really )?(?:an? )?(?:option|possible|happening|needed|required|necessary)\b|"
             r"\b(?:off the table|ruled out)\b|\blet'?s not\b|\b(?:don'?t|do not|dont)\s(?:\w+\s){0,2}clos\w*|"
             # A conditional plan: "if the canary is clean we promote, otherwise abort".
@@ -58,7 +58,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:approved|green-?lit|signed off)\b|"
             # Hindi-English holds: "abhi deploy mat karo".
             r"\b(?:deploy|rollback|release|merge|push|restart)\w* (?:\w+ )?(?:mat|nahi|na) kar\w*|"
-            r"^decision\b|\bdecision:|\b(?:don'?t|do not|dont|no|not|never|nobody|no one|noone|stop|"
+            r"^decision\b|\bdecision:|\b(?:don'?t|do not|dont|no|not|aren'?t|isn'?t|never|nobody|no one|noone|stop|"
             r"hold(?:ing)? off(?: on)?|halt|nicht|kein|no vamos|pas de)\s"
             r"(?:\w+\s){0,3}(?:" + ROLLBACK_VERB + r"|deploy\w*|merg\w*|releas\w*|ship\w*|changes|push\w*|"
             r"restart\w*|fail ?over|failover|scal(?:e|ing)|drain\w*|touch\w*|delet\w*|page|escalat\w*|despleg\w*|"
