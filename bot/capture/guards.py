@@ -43,18 +43,21 @@ SOCIAL = factored(
     r"ok|okay|k|kk|cool|nice|great|np|\+1|:\+1:|:thumbsup:|👍|:pray:|🙏|:tada:|🎉|:joy:|😂|"
     r"sounds good|sgtm|lgtm|yep|yes|no|nope|sure)[.!]*$"
 )
-NETWORK = re.compile(
-    r"\b(?:tcp|flood|firewall|ddos|syn|syn-ack|syn/ack|fin|rst|packets?|wireshark|tcpdump|handshake|seq|"
-    r"retransmits?|retransmissions?|window size)\b"
-)
 SQL = re.compile(
     r"\b(?:transactions?|txn|savepoint|sql|postgres|postgresql|pg|mysql|deadlocks?|statements?|"
     r"queries|query|database|db|oracle|ora-\d{3,5}|segments?|begin;|commit;)\b|\bROLLBACK\b|rollback;"
 )
-# "ack" in its messaging or network sense: Kafka acks, TCP ACKs.
+# "ack" in its messaging or network sense (Kafka acks, TCP ACKs, a SYN flood), not a page's; an
+# "ack" opening the message is the responder's own unless it is the subject ("ack is broken …").
+_WIRE = (
+    r"kafka|consumer|producer|broker|offsets?|mqtt|amqp|tcp|syn|syn-ack|syn/ack|fin|rst|packets?|wireshark|"
+    r"tcpdump|handshake|seq|retransmits?|retransmissions?|window size|flood|ddos"
+)
 ACK_SENSE = re.compile(
-    r"\backs?\b.{0,40}?\b(?:kafka|consumer|producer|broker|offsets?|mqtt|amqp|committ\w*|timeouts?)\b|"
-    r"\b(?:kafka|consumer|producer|broker|mqtt|amqp)\b.{0,40}?\backs?\b"
+    rf"^acks? (?:is|are|was|were|has|have|not|never)\b.{{0,40}}?\b(?:{_WIRE})\b|"
+    r"^acks? (?:flood|storm|packets?|retransmit\w*|loss|seq\w*)\b|"
+    rf"(?<!^)\backs?\b.{{0,40}}?\b(?:{_WIRE})\b|"
+    rf"\b(?:{_WIRE})\b.{{0,40}}?\backs?\b"
 )
 # SQL's ROLLBACK is a bare upper-case token; TKT-ROLLBACK-7781 or "Rollback" are not.
 SQL_CASE = re.compile(r"(?<![\w-])ROLLBACK(?![\w-])")

@@ -22,7 +22,7 @@ from bot.capture.cues import (
     without_quoted_speech,
 )
 from bot.capture.events import CJK_RULES, RULES
-from bot.capture.guards import ACK_SENSE, GUARD, MENTION, NETWORK, NOOP, SOCIAL, SQL, SQL_CASE
+from bot.capture.guards import ACK_SENSE, GUARD, MENTION, NOOP, SOCIAL, SQL, SQL_CASE
 from bot.domain import Confidence
 
 _OTHER: tuple[str, Confidence] = ("other", "strong")
@@ -86,7 +86,7 @@ def _event_kind(original: str, text: str) -> tuple[str, int]:
             return "other", 0  # a database transaction rolling back, not a release
         if kind == "decision" and SQL_CASE.search(original) and SQL.search(text):
             return "other", 0  # "issues ROLLBACK when validation fails": a transaction, not a plan
-        if kind == "ack" and (NETWORK.search(text) or ACK_SENSE.search(text)):
+        if kind == "ack" and ACK_SENSE.search(text):
             return "other", 0  # TCP ACKs, Kafka acks
         at = m.start() if m else 0
         if kind == "mitigated" and (closing := _RESOLVED.search(text)):

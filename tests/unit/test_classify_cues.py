@@ -166,6 +166,9 @@ def test_unrelated_senses_of_the_event_words_are_other(service: str) -> None:
         f"the {service} jira ticket is resolved",
     ):
         assert _kind(text) == "other", text
+    # The same words where the responder acknowledges: the sense check does not swallow the ack.
+    assert _kind(f"ack, kafka consumer lag alert on {service}") == "ack"
+    assert _kind(f"looking at the firewall rules for {service}") == "ack"
 
 
 def test_contract_commander_claims_and_hand_overs_are_ack() -> None:
