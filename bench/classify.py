@@ -4,9 +4,9 @@
 
 Prints messages/second and p50/p99 per-message time, next to a baseline measured in the same run
 over the same inputs (a trivial `str.lower()` pass), and the ratio between them. Then checks the
-budget: at least MIN_RATE messages/second on the corpus (its fastest round) and no input costing
-more than MAX_INPUT_MS (each input's cheapest round): on a shared machine a scheduler pause is not
-charged to the classifier. Exits 1 naming what is over budget.
+budget from each input's cheapest round (on a shared machine a scheduler pause is not charged to
+the classifier): at least MIN_RATE messages/second over the corpus and no input over MAX_INPUT_MS.
+Exits 1 naming what is over budget.
 """
 
 from __future__ import annotations
@@ -89,14 +89,16 @@ def _report(title: str, inputs: Sequence[tuple[str, bool]], rounds: int) -> None
     )
 
 
+def _cheapest(inputs: Sequence[tuple[str, bool]], rounds: int) -> list[float]:
+    """Each input's cheapest time over `rounds` classifications, in seconds."""
+    return [min(_measure([item], classify, rounds)) for item in inputs]
+
+
 def _slowest(inputs: Sequence[tuple[str, bool]], rounds: int) -> tuple[float, str]:
     """(ms, text) of the input whose cheapest round costs most."""
-    worst, text_of = 0.0, ""
-    for text, is_bot in inputs:
-        best = min(_measure([(text, is_bot)], classify, rounds))
-        if best > worst:
-            worst, text_of = best, text
-    return worst * 1e3, text_of
+    costs = _cheapest(inputs, rounds)
+    worst = max(range(len(costs)), key=costs.__getitem__)
+    return costs[worst] * 1e3, inputs[worst][0]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -106,11 +108,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     with CORPUS.open(encoding="utf-8") as fh:
         corpus = [(row["text"], row["bot"]) for row in map(json.loads, fh) if row]
     _report("corpus", corpus, args.rounds)
-    round_times = _measure(corpus, classify, args.rounds)
-    rate = len(corpus) / min(
-        sum(round_times[i : i + len(corpus)]) for i in range(0, len(round_times), len(corpus))
-    )
-    print(f"  fastest corpus round: {rate:,.0f} msgs/s")
+    rate = len(corpus) / sum(_cheapest(corpus, args.rounds))
+    print(f"  corpus at each input's cheapest round: {rate:,.0f} msgs/s")
     adversarial = _adversarial()
     _report(f"adversarial {SIZE // 1000} kB", adversarial, max(1, args.rounds // 10))
     slowest_ms, slowest = _slowest([*corpus, *adversarial], 5)
