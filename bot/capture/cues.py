@@ -14,9 +14,11 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 # Trailing emoji codes like ":thinking_face:" after a question mark (str.rstrip: linear, unlike `[…]*$`).
 _TRAILING_NOISE = " \t:abcdefghijklmnopqrstuvwxyz_+-0123456789"
+# A modal opens a question only when its subject follows ("will we roll back", not "will take a look").
 _QUESTION_START = re.compile(
-    r"^(?:should|shall|can|could|would|(?:do|does|did)(?!\s{1,2}not\b|n'?t\b)|is|are|was|were|has|have|who|"
-    r"what|when|where|why|how|which|any(?:one|body)?|will|won't|isn't|aren't|doesn't|didn't|wdyt|thoughts)\b"
+    r"^(?:(?:should|shall|can|could|would|will|won't)\s(?:we|you|i|it|this|that|they|he|she|someone|anyone|"
+    r"somebody|the|our|there)\b|(?:do|does|did)(?!\s{1,2}not\b|n'?t\b)|is|are|was|were|has|have|who|"
+    r"what|when|where|why|how|which|any(?:one|body)?|isn't|aren't|doesn't|didn't|wdyt|thoughts)\b"
 )
 
 # Words an event is announced with come first; past this many characters a message is a report

@@ -16,7 +16,7 @@ ROLLBACK_VERB = (
 )
 DEPLOY_VERB = (
     r"deploy(?:ing|ed|ment)?|redeploy(?:ing|ed)?|re-deploy(?:ing|ed)?|ship(?:ping|ped)?|releas(?:e|ing|ed)|"
-    r"promot(?:e|ing|ed)|roll(?:ing|ed)? out|rollout|rolled forward|push(?:ing|ed)? (?:the |a |out )?(?:fix|hotfix|patch|"
+    r"promot(?:e|ing|ed)|roll(?:ing|ed)? out|rollout|rolled forward|push(?:ing|ed)? (?:the |a |out |our |my )?(?:new |updated |latest )?(?:fix|hotfix|patch|"
     r"config|change|release|build|image)|hotfix|config change|feature flag|toggl(?:e|ed|ing)|flipp(?:ed|ing)|"
     r"sync(?:ed|ing)|upgrad(?:e|ing|ed)|desplegando|desplegado|despliegue|desplegamos|implantando|implantado|"
     r"déploiement|déployé|déploie|déployons|ausgerollt|ausrollen|deployt|deployen|fazendo deploy|subiendo|"
@@ -116,7 +116,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "ack",
         factored(
             # Taking the work ("taking this one"), and Hindi-English "main dekh raha hoon".
-            r"\b(?:taking|grabbing|claiming) (?:this|it|that)(?: one)?\b(?! (?:to|offline|off|back|out|as|into|over)\b)|"
+            r"\bpick(?:ing|ed)? (?:this|it|that)(?: one)? up\b|\b(?:will|let me|lemme|gonna) (?:take a look|have a look|"
+            r"look|check|dig)\b|\b(?:taking|grabbing|claiming) (?:this|it|that)(?: one)?\b(?! (?:to|offline|off|back|out|as|into|over)\b)|"
             r"^mine[.!]?$|\b(?:übernehme|übernommen)\b|\bdekh (?:raha|rahi|rahe) (?:hoon|hu|hun|hai|hain)\b|\bdekhta (?:hoon|hu|hun)\b|"
             # A status label typed by hand: "status: investigating".
             r"\bstatus(?: is)?:? (?:now )?investigating\b|"
@@ -144,7 +145,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # An alert announced ("Sentry alert: …", "new alert: KafkaConsumerLag …", "getting SLO burn
             # alerts", "paged me"), a check or monitor failing, and "alert fire ho raha hai".
             r"^(?:\w+ )?(?:new |another )?(?:alert|alarm|page)s?: \S|\bgetting (?:\w+ ){0,3}?(?:alerts|pages|alarms)\b|"
-            r"\bpaged (?:me|us)\b|\balerts? fire\b|"
+            r"\bpaged (?:me|us)\b|\balerts? fire\b|\b(?:alert|alarm|pager|monitor)s?\b.{0,40}?\b(?:going|went|goes) off\b|"
             r"\b(?:synthetics?|health ?checks?|probes?|uptime checks?|monitors?|checks)\b.{0,40}?\b(?:failing|failed|"
             r"down|erroring|timing out|went red|turned red|is red|are red)\b|\b(?:went|turned) red\b|"
             r"\b(?:salta|saltó|dispar[óo]u?|disparada|se déclenche|déclenchée)\b.{0,30}?\balert\w*|"

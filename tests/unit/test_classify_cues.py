@@ -226,3 +226,10 @@ def test_confidence_says_where_the_kind_came_from(tmp_path: Path) -> None:
 @given(st.text(max_size=200), st.booleans())
 def test_confidence_is_always_a_known_level(text: str, is_bot: bool) -> None:
     assert classify(text, is_bot).confidence in CONFIDENCE_LEVELS
+
+
+def test_a_modal_opens_a_question_only_with_its_subject() -> None:
+    assert _kind("will take a look") == "ack"
+    assert _kind("will we roll back checkout") == "other"
+    assert _kind("should we fail over") == "other"
+    assert _kind("picking this up") == "ack"
