@@ -75,7 +75,9 @@ def declarative(lower: str) -> str:
     return " ".join(keep)
 
 
-_CLAUSE_BREAK = re.compile(r"[,;:]\s|[.!]\s|\s[-(]\s?|\s(?:but|and|so|although|though)\s")
+_CLAUSE_BREAK = re.compile(
+    r"[,;:]\s|[.!]\s|\s[-(]\s?|\s(?:but|and|so|although|though|until|unless|because)\s"
+)
 
 
 # A guard followed by a comma and more of the same sentence sits inside it as an aside.

@@ -12,7 +12,8 @@ ROLLBACK_VERB = (
     r"last |latest |previous |my |our ){0,3}(?:deploy\w*|release|rollout|change|merge|commit|upgrade|flag|flip|toggle|"
     r"config|patch|migration|bump)|(?<![\w./])rb(?:'?d|'?ing)?(?![\w-])|back(?:ing|"
     r"ed)? out|zurückgerollt|zurückrollen|zurücksetzen|revertimos|revertir|revirtiendo|revertido|reverter|"
-    r"revertendo|revertemos|retour arrière|on revient|downgrad(?:e|ing|ed)|reviens|revenons"
+    r"revertendo|revertemos|retour arrière|on revient|restor(?:e|ed|ing) (?:the )?(?:previous|prior|old|last known good|"
+    r"last good)|downgrad(?:e|ing|ed)|reviens|revenons"
 )
 DEPLOY_VERB = (
     r"deploy(?:ing|ed|ment)?|redeploy(?:ing|ed)?|re-deploy(?:ing|ed)?|ship(?:ping|ped)?|releas(?:e|ing|ed)|"
@@ -25,7 +26,8 @@ DEPLOY_VERB = (
 FUTURE = (
     r"let'?s|lets|we'?ll|we will|we are going to|we'?re going to|we should|we need to|we must|we plan to|"
     r"we'?re gonna|going to|gonna|plan is|plan:|the plan|next step|decision|decided|we'?ve decided|agreed to|"
-    r"proceed|go ahead|green ?light|approved|i'?ll|i will|wir werden|lass uns|vamos a|vamos|on va|"
+    r"proceed|go ahead|green ?light|approved|i'?d rather|we'?d rather|we'?d better|better to|going with|go with|opting for|"
+    r"i'?ll|i will|wir werden|lass uns|vamos a|vamos|on va|"
     r"nous allons|vou|vamos fazer|decidimos|hemos decidido|on a décidé|nous avons décidé|wir haben entschieden|"
     r"entschieden"
 )
@@ -86,7 +88,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "rollback",
         factored(
-            r"\b(?:" + ROLLBACK_VERB + r")|\b(?:back|again) (?:on|to) (?:version |release )?v?\d{1,6}\.\d"
+            r"\b(?:"
+            + ROLLBACK_VERB
+            + r")|\b(?:back|again) (?:on|to) (?:version |release )?v?\d{1,6}\.\d(?![\d.]*\s?%)"
         ),
     ),
     (
@@ -145,7 +149,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # An alert announced ("Sentry alert: …", "new alert: KafkaConsumerLag …", "getting SLO burn
             # alerts", "paged me"), a check or monitor failing, and "alert fire ho raha hai".
             r"^(?:\w+ )?(?:new |another )?(?:alert|alarm|page)s?: \S|\bgetting (?:\w+ ){0,3}?(?:alerts|pages|alarms)\b|"
-            r"\bpaged (?:me|us)\b|\balerts? fire\b|\b(?:alert|alarm|pager|monitor)s?\b.{0,40}?\b(?:going|went|goes) off\b|"
+            r"\bpaged (?:me|us)\b|\b(?:is|are) alerting\b|\balerts? fire\b|\b(?:alert|alarm|pager|monitor)s?\b.{0,40}?\b(?:going|went|goes) off\b|"
             r"\b(?:synthetics?|health ?checks?|probes?|uptime checks?|monitors?|checks)\b.{0,40}?\b(?:failing|failed|"
             r"down|erroring|timing out|went red|turned red|is red|are red)\b|\b(?:went|turned) red\b|"
             r"\b(?:salta|saltó|dispar[óo]u?|disparada|se déclenche|déclenchée)\b.{0,30}?\balert\w*|"
