@@ -129,17 +129,27 @@ _CLEAR = re.compile(
     r"now|just|done|complete|completed|finished|started|starting|underway|in progress|again|already)\b|"
     r"^\w{1,20}:\s"
 )
-# Past this many words a match without one of those cues may be a word in passing.
-_TERSE_WORDS = 6
+# Past this many words a bare event word without one of those cues may be a word in passing.
+_TERSE_WORDS = 3
+# Verb endings that carry aspect (done, in progress), English and Romance.
+_ASPECT = ("ed", "ing", "'d", "ndo", "ado", "ido")
 
 
-def clear_statement(text: str, at: int) -> bool:
-    """Whether the event words found at `at` are the writer's own clear claim: a terse on-call line,
-    words that open a clause (the on-call's elided "I": "rolling back payments"), or a sentence with
-    a first-person subject or an aspect marker."""
+def clear_statement(text: str, start: int, end: int) -> bool:
+    """Whether the event words at text[start:end] are the writer's clear claim. A phrase ("is down",
+    "rolled back to") or a verb carrying its aspect ("reverted", "deploying") is; a bare event word
+    ("the deploy bot is slow today") is only when the line is terse, the word or a verb with its
+    aspect opens the clause (the on-call's elided "I": "rollback for payments", "cancelled the
+    deploy"), or the sentence has a first person or an aspect marker."""
+    words = text[start:end].strip()
+    clause = clause_end(text, start + 1)
+    opener = text[clause : clause + 30].lstrip(" ,;:.!-(").split(" ", 1)[0]
     return (
-        text.count(" ") < _TERSE_WORDS
-        or clause_end(text, at + 1) >= at - 2
+        " " in words
+        or words.endswith(_ASPECT)
+        or text.count(" ") < _TERSE_WORDS
+        or clause >= start - 2
+        or opener.endswith(_ASPECT)  # "cancelled the deploy", "haciendo rollback"
         or _CLEAR.search(text) is not None
     )
 

@@ -49,7 +49,10 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             + ROLLBACK_VERB
             + r"|deploy\w*|releas\w*|ship\w*|promot\w*|fail ?over|failover)\b.{0,20}?\b(?:isn'?t|is not|not|"
             r"no longer) (?:really )?(?:an? )?(?:option|possible|happening|needed|required|necessary)\b|"
-            r"\b(?:off the table|ruled out)\b|\blet'?s not\b|\b(?:don'?t|do not|dont)\s(?:\w+\s){0,2}clos\w*|"
+            r"\b(?:off the table|ruled out)\b|\b(?:"
+            + ROLLBACK_VERB
+            + r"|fail ?over|failover|fix forward) it is\b|"
+            r"\blet'?s not\b|\b(?:don'?t|do not|dont)\s(?:\w+\s){0,2}clos\w*|"
             # A conditional plan: "if the canary is clean we promote, otherwise abort".
             r"\b(?:if|once|unless|wenn|falls|si)\b.{0,80}?\b(?:we|we'?ll|i'?ll|then|otherwise|else)\s(?:\w+\s){0,2}?"
             r"(?:" + ACTION + r"|abort)\b|"
@@ -67,8 +70,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"d[ée]ploy\w*|red[ée]ploy\w*|d[ée]ploi\w*|red[ée]ploi\w*|ausroll\w*)\b|"
             r"\bne (?:\w+ ){0,2}?(?:re)?d[ée]ploi\w* (?:pas|plus|rien)\b|"
             r"\b(?:code|deploy|change|release|merge) freeze\b|\bfreez(?:e|ing) (?:all |any |the )?(?:deploys|deployments|merges|"
-            r"changes)|\b(?:hold|pause|block)(?:ing)? (?:all |the |any )?(?:deploys|deployments|releases|merges|"
-            r"changes)\b|"
+            r"changes)|\b(?:hold|pause|block)(?:ing)? (?:all |the |any |our |this )?(?:deploy|deployment|release|merge|"
+            r"change|rollout|rollback)s?\b|"
             r"\b(?:" + FUTURE + r")(?!\w).{0,50}?\b(?:" + ACTION + r")|"
             r"\b(?:if|wenn|falls|si)\b.{0,80}\b(?:" + ROLLBACK_VERB + r"|fail ?over|page|escalate)\b|"
             r"\b(?:" + ROLLBACK_VERB + r"|fail ?over)\b.{0,30}?\b(?:if|unless|when|wenn|falls|sofern|si)\s|"
@@ -131,7 +134,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"i'?m on it|onit|looking(?! (?:good|better|great|fine|ok|okay|bad|worse|forward))|taking a look|"
             r"having a look|i'?ll (?:take|grab|look|check|dig|handle)|i'?ve got (?:it|"
             r"this)|got this|investigating|digging in|digging into|checking|joining|hopping on|jumping on|"
-            r"bin dran|schaue? (?:(?:ich|mir|das|es) ){0,3}an|ich schau|ich kümmere mich|estoy en ello|lo miro|"
+            r"(?:bin|schon) dran|on the case|en eso|schaue? (?:(?:ich|mir|das|es) ){0,3}an|ich schau|ich kümmere mich|estoy en ello|lo miro|"
             r"me encargo|mirando|je regarde|je m'en occupe|je prends|estou olhando|vou olhar|deixa comigo|"
             r"eu pego|investigando|untersuche)\b|\b(?:ic|incident commander)\s(?:here|now|is\b|taking over)|"
             r"\b(?:i have|i'?ve got|i got|i'?ll take|taking|i'?m holding|i hold) the pager\b|\bi (?:can|"

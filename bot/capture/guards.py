@@ -35,7 +35,7 @@ RECAP = factored(
 )
 REQUEST = factored(
     r"^(?:@\S+\s+)?(?:please|pls|plz|can someone|could someone|someone|can you|could you|would you|"
-    r"anyone)\b(?!.{0,40}\b(?:roll ?back|rollback|revert|deploy|ship|release|promote)\b)"
+    r"anyone)\b(?!.{0,40}\b(?:roll ?back|rollback|revert|deploy|ship|release|promote|don'?t|do not|stop|hold)\b)"
 )
 SOCIAL = factored(
     r"\b(?:lunch|coffee|pizza|beer|birthday|weekend|vacation|holiday|congrats|haha|lol|lmao|rofl|"

@@ -32,8 +32,8 @@ _RESOLVED = RULES[-1][1]
 
 def phrase_kind(original: str) -> tuple[str, Confidence]:
     """(kind, confidence) of a message from its own words; `original` is the prose as
-    `cues.normalise` leaves it. "weak" marks a guess: an event word inside a longer sentence with no
-    clear subject or aspect, or a message whose hedge or recap only voided part of it."""
+    `cues.normalise` leaves it. "weak" marks a guess: a bare event word inside a longer sentence with
+    no clear subject or aspect, or a message whose hedge or recap only voided part of it."""
     lower = original.lower()
     if not lower:
         return _OTHER
@@ -67,29 +67,29 @@ def phrase_kind(original: str) -> tuple[str, Confidence]:
         if GUARD.search(text):
             return _OTHER
         partial = True
-    kind, at = _event_kind(original, text)
+    kind, start, end = _event_kind(original, text)
     if kind == "other":
         return _OTHER
-    return kind, "strong" if not partial and clear_statement(text, at) else "weak"
+    return kind, "strong" if not partial and clear_statement(text, start, end) else "weak"
 
 
-def _event_kind(original: str, text: str) -> tuple[str, int]:
-    """The first kind whose phrases match, and where its words start (0 when unknown)."""
+def _event_kind(original: str, text: str) -> tuple[str, int, int]:
+    """The first kind whose phrases match, and where its words are in `text` (0, 0 when unknown)."""
     cjk = not text.isascii() and any(c >= "\u3000" for c in text)
     for kind, pattern in RULES:
         m = pattern.search(text)
         if m is None and not (cjk and _CJK[kind].search(text)):
             if kind == "alert_resolved" and named_alert_cleared(original, text):
-                return kind, 0
+                return kind, 0, 0
             continue
         if kind == "rollback" and (SQL_CASE.search(original) or SQL.search(text)):
-            return "other", 0  # a database transaction rolling back, not a release
+            return "other", 0, 0  # a database transaction rolling back, not a release
         if kind == "decision" and SQL_CASE.search(original) and SQL.search(text):
-            return "other", 0  # "issues ROLLBACK when validation fails": a transaction, not a plan
+            return "other", 0, 0  # "issues ROLLBACK when validation fails": a transaction, not a plan
         if kind == "ack" and ACK_SENSE.search(text):
-            return "other", 0  # TCP ACKs, Kafka acks
-        at = m.start() if m else 0
+            return "other", 0, 0  # TCP ACKs, Kafka acks
+        start, end = m.span() if m else (0, 0)
         if kind == "mitigated" and (closing := _RESOLVED.search(text)):
-            return "resolved", closing.start()  # mitigated means "not closed"; a closing message is resolved
-        return kind, at
-    return "other", 0
+            return "resolved", *closing.span()  # mitigated means "not closed"; a closing message is resolved
+        return kind, start, end
+    return "other", 0, 0
