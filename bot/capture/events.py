@@ -45,22 +45,18 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:won'?t|wont|can'?t|cannot|shouldn'?t|not going to|no need to)\s(?:\w+\s){0,3}(?:"
             + ROLLBACK_VERB
             + r"|deploy\w*|releas\w*|ship\w*|fail ?over|failover|restart\w*|page|escalat\w*)\b|"
+            # One branch for everything said of a named course of action (one descent into the verb
+            # alternation per word): ruled out ("rolling back isn't an option"), chosen ("rollback it
+            # is"), approved ("rollback approved").
             r"\b(?:"
             + ROLLBACK_VERB
-            + r"|deploy\w*|releas\w*|ship\w*|promot\w*|fail ?over|failover)\b.{0,20}?\b(?:isn'?t|is not|not|"
-            r"no longer) (?:really )?(?:an? )?(?:option|possible|happening|needed|required|necessary)\b|"
-            r"\b(?:off the table|ruled out)\b|\b(?:"
-            + ROLLBACK_VERB
-            + r"|fail ?over|failover|fix forward) it is\b|"
-            r"\blet'?s not\b|\b(?:don'?t|do not|dont)\s(?:\w+\s){0,2}clos\w*|"
+            + r"|deploy\w*|releas\w*|ship\w*|promot\w*|fail ?over|failover|fix forward|change|plan|hotfix)\b"
+            r"(?: it is\b|\s(?:is\s)?(?:approved|green-?lit|signed off)\b|.{0,20}?\b(?:isn'?t|is not|not|no longer) "
+            r"(?:really )?(?:an? )?(?:option|possible|happening|needed|required|necessary)\b)|"
+            r"\b(?:off the table|ruled out)\b|\blet'?s not\b|\b(?:don'?t|do not|dont)\s(?:\w+\s){0,2}clos\w*|"
             # A conditional plan: "if the canary is clean we promote, otherwise abort".
             r"\b(?:if|once|unless|wenn|falls|si)\b.{0,80}?\b(?:we|we'?ll|i'?ll|then|otherwise|else)\s(?:\w+\s){0,2}?"
             r"(?:" + ACTION + r"|abort)\b|"
-            # Approval of a course not yet started.
-            r"\b(?:"
-            + ROLLBACK_VERB
-            + r"|deploy\w*|releas\w*|fail ?over|failover|change|plan|hotfix)\s(?:is\s)?"
-            r"(?:approved|green-?lit|signed off)\b|"
             # Hindi-English holds: "abhi deploy mat karo".
             r"\b(?:deploy|rollback|release|merge|push|restart)\w* (?:\w+ )?(?:mat|nahi|na) kar\w*|"
             r"^decision\b|\bdecision:|\b(?:don'?t|do not|dont|no|not|aren'?t|isn'?t|never|nobody|no one|noone|stop|"
@@ -101,7 +97,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         factored(
             # A version sent to an environment ("notifications 1.9.0 → prod"), a change record's state,
             # a canary's share, a deploy's own checks.
-            r"\b\d[\w.-]{0,20} ?(?:→|->|=>) ?(?:prod|production|staging|stg|canary)\b|"
+            r"(?<=\d) ?(?:→|->|=>) ?(?:prod|production|staging|stg|canary)\b|"
             r"\b(?:dep|chg)-\d{1,9}\b.{0,12}?\b(?:started|running|in progress|done|complete\w*|finished|"
             r"succeeded|failed|out)\b|\bcanary\b.{0,40}?\b(?:at|to) \d{1,3} ?%|"
             r"\b(?:post-deploy|deploy|smoke) (?:checks?|tests?|verification)\b (?:are |is )?(?:green|passed|passing|"
