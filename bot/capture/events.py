@@ -1,0 +1,275 @@
+"""Phrase tables for the eight event kinds, in CONTRACT.md's order (first match wins)."""
+
+from __future__ import annotations
+
+import re
+
+from bot.capture.regex_factor import factored
+
+# --- event rules, in contract order ----------------------------------------------------------
+ROLLBACK_VERB = (
+    r"roll(?:ing|in|ed|s)?\s?-?back|rollbacks?|revert(?:ing|ed|s)?|(?:undo(?:ing)?|undid) (?:the |that |this |"
+    r"last |latest |previous |my |our ){0,3}(?:deploy\w*|release|rollout|change|merge|commit|upgrade|flag|flip|toggle|"
+    r"config|patch|migration|bump)|(?<![\w./])rb(?:'?d|'?ing)?(?![\w-])|back(?:ing|"
+    r"ed)? out|zurückgerollt|zurückrollen|zurücksetzen|revertimos|revertir|revirtiendo|revertido|reverter|"
+    r"revertendo|revertemos|retour arrière|on revient|restor(?:e|ed|ing) (?:the )?(?:previous|prior|old|last known good|"
+    r"last good)|downgrad(?:e|ing|ed)|reviens|revenons"
+)
+DEPLOY_VERB = (
+    r"deploy(?:ing|ed|ment)?|redeploy(?:ing|ed)?|re-deploy(?:ing|ed)?|ship(?:ping|ped)?|releas(?:e|ing|ed)|"
+    r"promot(?:e|ing|ed)|roll(?:ing|ed)? out|rollout|rolled forward|push(?:ing|ed)? (?:the |a |out |our |my )?(?:new |updated |latest )?(?:fix|hotfix|patch|"
+    r"config|change|release|build|image)|hotfix|config change|feature flag|toggl(?:e|ed|ing)|flipp(?:ed|ing)|"
+    r"sync(?:ed|ing)|upgrad(?:e|ing|ed)|desplegando|desplegado|despliegue|desplegamos|implantando|implantado|"
+    r"déploiement|déployé|déploie|déployons|ausgerollt|ausrollen|deployt|deployen|fazendo deploy|subiendo|"
+    r"mise en prod|desplegar|patch(?:ed|ing)|hot-?patch(?:ed|ing)?"
+)
+FUTURE = (
+    r"let'?s|lets|we'?ll|we will|we are going to|we'?re going to|we should|we need to|we must|we plan to|"
+    r"we'?re gonna|going to|gonna|plan is|plan:|the plan|next step|decision|decided|we'?ve decided|agreed to|"
+    r"proceed|go ahead|green ?light|approved|i'?d rather|we'?d rather|we'?d better|better to|going with|go with|opting for|"
+    r"i'?ll|i will|wir werden|lass uns|vamos a|vamos|on va|"
+    r"nous allons|vou|vamos fazer|decidimos|hemos decidido|on a décidé|nous avons décidé|wir haben entschieden|"
+    r"entschieden"
+)
+ACTION = (
+    rf"{ROLLBACK_VERB}|{DEPLOY_VERB}|fail ?over|failover|fix[ -]forward|roll(?:ing)? forward|scale|"
+    r"restart|drain|disable|enable|flip|page|escalate|patch|bump|block|rate.?limit|shed|hold|wait|freeze|"
+    r"pause|cut ?over|switch|redirect|route|keep (?:the )?\w+ (?:off|on|disabled|enabled)|leave"
+)
+
+RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "decision",
+        factored(
+            # An action ruled out is a call ("we won't roll back", "rolling back isn't an option").
+            r"\b(?:won'?t|wont|can'?t|cannot|shouldn'?t|not going to|no need to)\s(?:\w+\s){0,3}(?:"
+            + ROLLBACK_VERB
+            + r"|deploy\w*|releas\w*|ship\w*|fail ?over|failover|restart\w*|page|escalat\w*)\b|"
+            # One branch for everything said of a named course of action (one descent into the verb
+            # alternation per word): ruled out ("rolling back isn't an option"), chosen ("rollback it
+            # is"), approved ("rollback approved").
+            r"\b(?:"
+            + ROLLBACK_VERB
+            + r"|deploy\w*|releas\w*|ship\w*|promot\w*|fail ?over|failover|fix forward|change|plan|hotfix)\b"
+            r"(?: it is\b|\s(?:is\s)?(?:approved|green-?lit|signed off)\b|.{0,20}?\b(?:isn'?t|is not|not|no longer) "
+            r"(?:really )?(?:an? )?(?:option|possible|happening|needed|required|necessary)\b)|"
+            r"\b(?:off the table|ruled out)\b|\blet'?s not\b|\b(?:don'?t|do not|dont)\s(?:\w+\s){0,2}clos\w*|"
+            # A conditional plan: "if the canary is clean we promote, otherwise abort".
+            r"\b(?:if|once|unless|wenn|falls|si)\b.{0,80}?\b(?:we|we'?ll|i'?ll|then|otherwise|else)\s(?:\w+\s){0,2}?"
+            r"(?:" + ACTION + r"|abort)\b|"
+            # Hindi-English holds: "abhi deploy mat karo".
+            r"\b(?:deploy|rollback|release|merge|push|restart)\w* (?:\w+ )?(?:mat|nahi|na) kar\w*|"
+            r"^decision\b|\bdecision:|\b(?:don'?t|do not|dont|no|not|aren'?t|isn'?t|never|nobody|no one|noone|stop|"
+            r"hold(?:ing)? off(?: on)?|halt|nicht|kein|no vamos|pas de)\s"
+            r"(?:\w+\s){0,3}(?:" + ROLLBACK_VERB + r"|deploy\w*|merg\w*|releas\w*|ship\w*|changes|push\w*|"
+            r"restart\w*|fail ?over|failover|scal(?:e|ing)|drain\w*|touch\w*|delet\w*|page|escalat\w*|despleg\w*|"
+            r"d[ée]ploy\w*|red[ée]ploy\w*|d[ée]ploi\w*|red[ée]ploi\w*|ausroll\w*)\b|"
+            r"\bne (?:\w+ ){0,2}?(?:re)?d[ée]ploi\w* (?:pas|plus|rien)\b|"
+            r"\b(?:code|deploy|change|release|merge) freeze\b|\bfreez(?:e|ing) (?:all |any |the )?(?:deploys|deployments|merges|"
+            r"changes)|\b(?:hold|pause|block)(?:ing)? (?:all |the |any |our |this )?(?:deploy|deployment|release|merge|"
+            r"change|rollout|rollback)s?\b|"
+            r"\b(?:" + FUTURE + r")(?!\w).{0,50}?\b(?:" + ACTION + r")|"
+            r"\b(?:if|wenn|falls|si)\b.{0,80}\b(?:" + ROLLBACK_VERB + r"|fail ?over|page|escalate)\b|"
+            r"\b(?:" + ROLLBACK_VERB + r"|fail ?over)\b.{0,30}?\b(?:if|unless|when|wenn|falls|sofern|si)\s|"
+            r"\bsev(?:erity)? ?-?\d? (?:is |has been |was )?(?:lowered|raised|bumped|downgraded|upgraded|reduced|"
+            r"increased|changed|moved|dropped|set)\b|"
+            r"\b(?:bump(?:ing|ed)?|upgrad(?:e|ing|ed)|downgrad(?:e|ing|ed)|rais(?:e|ing|ed)|lower(?:ing|ed)?|"
+            r"escalat(?:e|ing|ed)|moving|mov(?:e|ed)|declar(?:e|ing|ed)|calling (?:it|this)|"
+            r"this is (?:now )?(?:a|an))\b.{0,25}\b(?:sev ?-?\d|p[0-4]\b|severity|major incident|incident)|"
+            r"\bseverity (?:is )?(?:now |set to |to )?(?:sev|p\d|high|critical|major)|\b(?:paging|page|pinging|"
+            r"looping in|loop in|escalating to|escalate to|pulling in|bringing in|calling in)\b.{0,30}\b(?:team|"
+            r"on-?call|dba|db|network|security|infra|platform|sre|netops|@\w)|\b(?:declar(?:e|ing|ed)|open(?:ing|"
+            r"ed)?|spinning up)\b.{0,20}\b(?:an? )?(?:incident|sev ?-?\d|major incident)\b|\b(?:sev ?-?\d|p[0-4]|"
+            r"major incident|incident) (?:is |has been )?(?:declared|opened)\b|\b(?:fix(?:ing)?[ -]forward|"
+            r"roll(?:ing)? forward|forward[- ]fix)\b"
+        ),
+    ),
+    (
+        "rollback",
+        factored(
+            r"\b(?:"
+            + ROLLBACK_VERB
+            + r")|\b(?:back|again) (?:on|to) (?:version |release )?v?\d{1,6}\.\d(?![\d.]*\s?%)"
+        ),
+    ),
+    (
+        "deploy",
+        factored(
+            # A version sent to an environment ("notifications 1.9.0 → prod"), a change record's state,
+            # a canary's share, a deploy's own checks.
+            r"(?<=\d) ?(?:→|->|=>) ?(?:prod|production|staging|stg|canary)\b|"
+            r"\b(?:dep|chg)-\d{1,9}\b.{0,12}?\b(?:started|running|in progress|done|complete\w*|finished|"
+            r"succeeded|failed|out)\b|\bcanary\b.{0,40}?\b(?:at|to) \d{1,3} ?%|"
+            r"\b(?:post-deploy|deploy|smoke) (?:checks?|tests?|verification)\b (?:are |is )?(?:green|passed|passing|"
+            r"ok|failed|red)\b|"
+            r"\b(?:" + DEPLOY_VERB + r")\b|\b(?:is|are|now|we'?re|it'?s) live\b|\bgoing out\b|"
+            r"\bcanary (?:is )?(?:at|to|now at) \d{1,3} ?%|\b(?:is|are) (?:now )?(?:in|on|out (?:in|on|to)|"
+            r"out on|live (?:in|on)) (?:prod|production|staging|stg|canary)\b|\b(?:fix|hotfix|patch|build|"
+            r"release|change) (?:is|are) out\b|\b(?:is|are|was|been|being) (?:being )?appl(?:ied|ying)\b|"
+            r"\bappl(?:ied|ying) (?:the |a |my |our )?(?:change|config|patch|fix|manifest|terraform|migration)|"
+            r"\b(?:bump(?:ed|ing)|increas(?:ed|ing)|decreas(?:ed|ing)|rais(?:ed|ing)|lower(?:ed|ing)|scal(?:ed|"
+            r"ing)|set|changed|chang(?:ing)|reduc(?:ed|ing)|doubl(?:ed|ing))\b.{0,30}\b(?:replicas?|"
+            r"replica count|pods|(?:memory|cpu) limits?|limits|pool size|connection pool|timeouts?|"
+            r"max_?connections|workers|instances|capacity|rate limits?|hpa|autoscal\w*|node ?pools?|nodes)\b|"
+            r"\bturn(?:ed|ing)? (?:on|off)\b.{0,40}\b(?:flag|toggle|feature)\b|\b(?:enabl|disabl)(?:ed|ing)\b.{0,40}"
+            r"\b(?:flag|toggle)\b|\b(?:flag|toggle)\b.{0,40}\b(?:to|at|for) \d{1,3} ?%"
+        ),
+    ),
+    (
+        "ack",
+        factored(
+            # Taking the work ("taking this one"), and Hindi-English "main dekh raha hoon".
+            r"\bpick(?:ing|ed)? (?:this|it|that)(?: one)? up\b|\b(?:will|let me|lemme|gonna) (?:take a look|have a look|"
+            r"look|check|dig)\b|\b(?:taking|grabbing|claiming) (?:this|it|that)(?: one)?\b(?! (?:to|offline|off|back|out|as|into|over)\b)|"
+            r"^mine[.!]?$|\b(?:übernehme|übernommen)\b|\bdekh (?:raha|rahi|rahe) (?:hoon|hu|hun|hai|hain)\b|\bdekhta (?:hoon|hu|hun)\b|"
+            # A status label typed by hand: "status: investigating".
+            r"\bstatus(?: is)?:? (?:now )?investigating\b|"
+            r"^(?:@\S+\s+)?(?:ack|ack'?d|acked|acking|acknowledged|acknowledging|ack'ing|roger|copy)\b|"
+            r"\backnowledg(?:ed|ing)\b|\back(?:ed)? (?:the |this )?(?:page|alert|incident)\b|\b(?:on it(?<!eye on it)"
+            r"(?<!work on it)(?<!sleep on it)(?<!comment on it)(?<!click on it)(?<!based on it)(?<!put on it)|"
+            r"i'?m on it|onit|looking(?! (?:good|better|great|fine|ok|okay|bad|worse|forward))|taking a look|"
+            r"having a look|i'?ll (?:take|grab|look|check|dig|handle)|i'?ve got (?:it|"
+            r"this)|got this|investigating|digging in|digging into|checking|joining|hopping on|jumping on|"
+            r"(?:bin|schon) dran|on the case|en eso|schaue? (?:(?:ich|mir|das|es) ){0,3}an|ich schau|ich kümmere mich|estoy en ello|lo miro|"
+            r"me encargo|mirando|je regarde|je m'en occupe|je prends|estou olhando|vou olhar|deixa comigo|"
+            r"eu pego|investigando|untersuche)\b|\b(?:ic|incident commander)\s(?:here|now|is\b|taking over)|"
+            r"\b(?:i have|i'?ve got|i got|i'?ll take|taking|i'?m holding|i hold) the pager\b|\bi (?:can|"
+            r"could) take (?:this|it)\b|\byou'?re (?:the )?(?:ic|incident commander)\b|\b(?:i'?m|"
+            r"i am) on (?:comms|point)\b|\b(?:taking|i'?ll take|i'?ll do|i'?ll handle|handling) (?:comms|"
+            r"communications|point|the lead|lead|ownership|scribe)\b|\b(?:taking|take|i'?ll be|i am|i'?m)(?: the|"
+            r" over as| over)? (?:ic|incident commander)\b|\b(?:hand(?:ing)?|pass(?:ing)?)(?: over| off)? (?:ic|"
+            r"incident command|command|the pager)\b|\b(?:is|as) (?:now )?(?:the )?(?:ic|incident commander)\b|"
+            r"\b(?:the )?ic is (?:now )?@?\w|^ic: \S|\bnew ic\b|\bic (?:from now|now)\b"
+        ),
+    ),
+    (
+        "alert_firing",
+        factored(
+            # An alert announced ("Sentry alert: …", "new alert: KafkaConsumerLag …", "getting SLO burn
+            # alerts", "paged me"), a check or monitor failing, and "alert fire ho raha hai".
+            r"^(?:\w+ )?(?:new |another )?(?:alert|alarm|page)s?: \S|\bgetting (?:\w+ ){0,3}?(?:alerts|pages|alarms)\b|"
+            r"\bpaged (?:me|us)\b|\b(?:is|are) alerting\b|\balerts? fire\b|\b(?:alert|alarm|pager|monitor)s?\b.{0,40}?\b(?:going|went|goes) off\b|"
+            r"\b(?:synthetics?|health ?checks?|probes?|uptime checks?|monitors?|checks)\b.{0,40}?\b(?:failing|failed|"
+            r"down|erroring|timing out|went red|turned red|is red|are red)\b|\b(?:went|turned) red\b|"
+            r"\b(?:salta|saltó|dispar[óo]u?|disparada|se déclenche|déclenchée)\b.{0,30}?\balert\w*|"
+            r"\balert\w* (?:\w+ ){0,3}?(?:salta|saltó|dispar[óo]u?|disparada|se déclenche|déclenchée)\b|"
+            r"\balerts? (?:is |are |just )?(?:fir(?:ing|ed)|went off|going off|triggered|tripped)|\b(?:fir(?:ing|"
+            r"ed)|triggered) alert|\bgot paged|\bgetting paged|\bwe'?re paged|\bpaged (?:for|about)|"
+            r"\bpagerduty (?:is )?(?:going off|fired)|"
+            r"(?<!rate )(?<!errors )(?<!latency )(?<!5xx )(?<!traffic )(?<!load )\b(?:is|are) (?:completely |"
+            r"totally |hard )?(?:down\b(?!\s{0,2}(?:to|by|\d))|failing|erroring|on fire|unreachable|timing out|"
+            r"throwing)|\b(?:error rate|errors|5xx|latency|cpu|memory|p99|p95|disk|queue|lag)s?(?: rate)? (?:is |"
+            r"are )?(?:spik(?:ing|ed)|through the roof|climbing|elevated|up to|at \d)|\bspike in\b|\boutage\b(?! (?:is|was|has) (?:now )?(?:over|ended|resolved))|"
+            r"\balarms? (?:is |are )?(?:fir|went|going)|\b(?:returning|throwing|serving) (?:5\d\d|5xx|errors?|"
+            r"timeouts?)|\bgot (?:an |a |the )?(?:alert|page|alarm)\b|\bpaging (?:again |still )?(?:for|about)\b|"
+            r"\b(?:error rate|errors|5xx|latency|cpu|memory|p99|p95|disk|queue|lag|timeouts)s?(?: rate)? (?:has |"
+            r"have )?(?:jump(?:ed|ing)|went up|increas(?:ed|ing)|ris(?:ing|en)|rose|doubl(?:ed|ing)|"
+            r"at \d{2,3} ?%)|\b(?:not|isn'?t|aren'?t|won'?t) (?:loading|working|responding|reachable|"
+            r"available)\b|\bcan'?t (?:log ?in|check ?out|connect|load|pay|reach)\b|est(?:á|a) ca[íi]d[oa]|"
+            r"est en panne|\bcaiu\b|fora do ar|ist (?:komplett )?down|alarm ausgelöst|"
+            r"\b(?:error rate|errors|5xx|latency|cpu|memory|mem|p99|p95|p50|disk|queue(?: depth)?|lag|load|heap|"
+            r"connections)(?: rate)?(?: (?:on|for|in|of) (?:the )?[\w.-]{1,30})? (?:is |are |has |have |just )?(?:spik\w+|"
+            r"went through the roof|through the roof|off the charts|climbing|skyrocket\w*|pegged|maxed|jump\w*|"
+            r"at \d{2,3} ?%|up to \d)|\b(?:just |still |now )?(?<!stopped )(?<!no longer )(?<!not )(?<!never )"
+            r"(?:fir(?:ing|ed)|triggered|tripped)\b(?! up\b)|\bfailing for (?:all|every|most|many|some|\d)|"
+            r"\bne (?:répond|marche|fonctionne|charge) (?:plus|pas)\b|\bno (?:carga|funciona|responde)\b|"
+            r"\bnão (?:carrega|funciona|responde)\b|\b(?:geht|funktioniert|lädt) (?:gar )?nicht(?: mehr)?\b|"
+            r"\bnicht (?:mehr )?erreichbar\b|"
+            # A responder relaying what they see: "I'm seeing 5xx on checkout-api", "customers are seeing
+            # timeouts" (not "seeing errors drop", and a question or hedge never gets this far).
+            # Literal first, who says it checked behind: `re` rejects most positions on one character.
+            r"\bseeing(?:(?<=^seeing)|(?<=i'm seeing)|(?<=im seeing)|(?<=i am seeing)|(?<=we're seeing)|"
+            r"(?<=we are seeing)|(?<= are seeing)|(?<=still seeing)|(?<=also seeing)|(?<=now seeing)|"
+            r"(?<=users seeing)|(?<=customers seeing)) (?:a (?:lot|bunch|ton) of |lots of |many |some |more |a few |"
+            r"(?:a )?spikes? (?:of|in) |elevated |high |increased |intermittent )?(?:5\d\ds?|5xxs?|errors?|"
+            r"error rates?|timeouts?|failures|failed \w+|latency|crash\w*|ooms?|exceptions|restarts|packet loss)\b"
+            r"(?! (?:drop|dropping|decreas|go(?:ing)? down|fall|recover|subsid|clear|stop|disappear|gone)\w*)|"
+            # Health reported degraded (Argo CD's health status, a status page).
+            r"\bdegraded\b(?:(?<=is degraded)|(?<=are degraded)|(?<=has degraded)|(?<=have degraded)|"
+            r"(?<=now degraded)|(?<=got degraded)|(?<=looks degraded)|(?<=been degraded)|(?<=become degraded)|"
+            r"(?<=health: degraded)|(?<=status: degraded))"
+        ),
+    ),
+    (
+        "alert_resolved",
+        factored(
+            # A check or monitor passing again ("synthetics green again", "health check passing again").
+            r"\b(?:synthetics?|health ?checks?|probes?|uptime checks?|monitors?)\b.{0,40}?\b(?:passing|green|"
+            r"recovered|back up|healthy)\b|"
+            r"\b(?:alert|alerts|monitor|monitors|page|alarm|alarms)(?: has| have| is| are)? (?:cleared|resolved|"
+            r"recovered|auto-?resolved|stopped firing|back to ok|ok now|green|went green|turned green|"
+            r"resolved itself)\b|\b(?:cleared|resolved) (?:the )?(?:\w+ )?(?:alert|page)\b|\bauto-?resolved\b|"
+            r"\ball alerts (?:are )?(?:green|clear)|\b(?:resolved|closed) (?:it |the alert |"
+            r"the page )?in (?:pagerduty|pd|opsgenie|datadog)\b|\b(?:pages|alerts|alarms|paging) (?:have |"
+            r"has )?stopped\b|\bmonitor (?:has )?recovered\b|\b(?:alert|alerts|monitor|alarm|alarms|page)\b.{0,30}?"
+            r"\b(?:cleared|auto-?resolved|resolved itself|recovered|went green|turned green|back to ok)\b|"
+            r"\bno (?:more |further )?(?:pages|alerts|alarms)\b(?!,? (?:please|pls|plz))|\balertas? (?:\w+ ){0,3}?(?:se )?resolvi\w*|"
+            r"\balarme? (?:\w+ ){0,3}?(?:aufgehoben|weg|grün|résolue?|levée?)|\balerte (?:\w+ ){0,3}?(?:résolue|levée|(?:est )?(?:repass|revenu)\w* au vert)"
+        ),
+    ),
+    (
+        "mitigated",
+        factored(
+            # Things working now, customers unaffected, a feature back for its users; Hindi-English.
+            r"\b(?:works?|working|fine|ok|okay|good|healthy|normal|unaffected)(?: again)? now\b|"
+            r"\b(?:customers|users|clients)\b.{0,20}?\b(?:unaffected|no longer (?:affected|impacted))\b|"
+            r"\b(?:is|are) back (?:for|up|online|to normal)\b|\b(?:loads?|works?) again\b|"
+            r"\btheek (?:hai|ho gaya|ho gayi)\b|\bband ho gaye?\b|"
+            r"\bstatus(?: is)?:? (?:now )?(?:mitigated|monitoring)\b|"
+            r"\b(?:back to (?:baseline|normal)|(?:is|are) at baseline|at normal levels|returned to (?:baseline|"
+            r"normal)|recovered|recovering|mitigated|mitigation (?:is )?(?:in place|worked|applied)|"
+            r"(?:error rate|errors|5xx|latency|p99|cpu|timeouts)(?: rate)? (?:is |are |has |have )?(?:down|"
+            r"dropping|dropped|falling|normal|normalized|normalised|back|recovering|recovered|flat|stable|gone|"
+            r"at zero|at 0)|impact (?:has )?(?:stopped|ended)|(?:stable|stabilized|stabilised|healthy) (?:now|"
+            r"again)|(?:is|are|looks?|looking) (?:stable|healthy|green) (?:again|now)|no (?:more )?(?:errors|5xx|"
+            r"impact)\b|can (?:check ?out|log ?in|pay|buy|\w+) again|(?:working|flowing|processing|serving|"
+            r"loading|succeeding|going through|coming in) again|^we'?re back\b|\bwe'?re back (?:up|online|"
+            r"to normal)|back up\b|up again|out of the woods|caught up|\bback (?:at|under|below|above|to) \d|"
+            r"(?:we'?re|is|are|looks?) stable\b|\b(?:5\d\ds|5xxs?|errors|timeouts|crashes|restarts|"
+            r"pages) (?:have |has )?stopped\b|\b(?:can|able to) (?:\w+ ){0,2}\w+ again\b|(?:queue|backlog|"
+            r"lag) (?:is |has )?(?:drained|cleared|recovered|gone|back to normal)|restored|"
+            r"bleeding (?:has )?stopped|wieder (?:normal|stabil|da)|funktioniert wieder|"
+            r"volvi[óo] a la normalidad|ya funciona|normalizado|revenu à la normale|de nouveau (?:stable|normal)|"
+            r"voltou ao normal|normalizou|impact (?:is |was )?over|(?:stable|healthy|green|clean|quiet|fine) for "
+            r"(?:the (?:last|past) )?\d{1,3} ?(?:s|sec|secs|min|mins|minutes|m|h|hours?)\b|(?:working|responding|"
+            r"loading|fine|ok|good|normal|healthy|up|green) (?:again|once more)\b|vuelve a funcionar|"
+            r"funciona (?:de nuevo|otra vez)|responde (?:bien|de nuevo|otra vez)|läuft wieder|geht wieder|"
+            r"wieder (?:ok|gut|grün|online|erreichbar)|remarche|fonctionne (?:à nouveau|de nouveau)|"
+            r"voltou a funcionar|funcionando de novo|(?:keep(?:ing)?|leav(?:e|ing)) (?:the )?(?:incident|inc|"
+            r"channel) open)"
+        ),
+    ),
+    (
+        "resolved",
+        factored(
+            r"\ball[ -]clear\b|\bclos(?:ing|ed|e)(?: out)? (?:this|it|inc\b|incident|(?:the|this) (?:\w+ )?(?:incident|"
+            r"inc|channel|outage|issue|sev\w*))\b|\bclos(?:ing|ed|e) (?:this |it )?out\b|"
+            r"\bstatus(?: is)?:? (?:now )?(?:resolved|closed)\b|\b(?:vorfall|störung)\b.{0,20}?\bbehoben\b|"
+            r"\b(?:incident(?: inc-?\d{1,7}| #?\d{1,7})?|inc[- ]?#?\d{1,7}) (?:is |has been |was |now |is now )?"
+            r"(?:resolved|closed|over)\b|\bresolv(?:ing|ed|e) (?:the |this )?incident\b|"
+            r"\bmark(?:ing|ed)? (?:this |it |the incident )?(?:as )?resolved\b|\bwe'?re resolved\b|^resolv(?:ed|"
+            r"ing)\b|(?<!is )(?<!are )(?<!was )(?<!been )\bresolved[.!]?$|(?<!before )(?<!then )(?<!until )(?<!prior to )\bclosing[.!]?$|"
+            r"\b(?:incident|inc|issue|outage|problem|this|it|everything|that)\b(?: \w+){0,2} is (?:now |fully )?(?:resolved|over)\b|"
+            r"\bclosed out\b|\b(?:call|calling|consider|declar\w*) (?:this|it|the incident) (?:resolved|closed|over)\b|\bstand(?:ing)? down\b|erledigt|resuelto|cerramos|cerrado|résolu|"
+            r"\bclos\b|resolvido|encerrado|encerrando|geschlossen|gelöst|\bincident\b.{0,10}\b(?:fermé|clôturé)"
+        ),
+    ),
+)
+
+# Japanese writes no spaces, so its verbs have no word boundary; searched (without `\b`) only when
+# the message has CJK characters. A few verbs per kind, in the same order as RULES.
+CJK_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "decision",
+        re.compile(
+            r"(?:ロールバック|切り戻し|デプロイ|リリース)(?:を)?(?:しましょう|する予定|しない|禁止|凍結|止め)"
+        ),
+    ),
+    ("rollback", re.compile(r"ロールバック|切り戻")),
+    ("deploy", re.compile(r"デプロイ|リリース")),
+    ("ack", re.compile(r"対応します|対応中|確認します|確認中|調査中|見ます|見てます|見てみます")),
+    ("alert_firing", re.compile(r"発報|アラートが?(?:鳴|発火|出)|障害(?:が)?発生|落ちて")),
+    ("alert_resolved", re.compile(r"アラート.{0,10}?(?:解消|回復|復旧|クリア)")),
+    ("mitigated", re.compile(r"復旧|回復しました|安定して|正常に戻")),
+    ("resolved", re.compile(r"クローズ|収束|解決しました")),
+)

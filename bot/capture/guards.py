@@ -1,0 +1,103 @@
+"""Phrase tables for `other`: words that make a message not a new event (CONTRACT.md rule 1).
+
+Hedges, recaps, requests, chatter, unrelated senses (merge conflicts, DNS, "revert to you"),
+no-op syncs, log lines, and the SQL and network senses of ROLLBACK and ACK.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.capture.regex_factor import factored
+
+# Mentions of an earlier event inside a sentence about something else ("back to normal after the
+# rollback", "5xx since the deploy"): removed before the event rules look at the sentence.
+MENTION = re.compile(
+    r"\b(?:after|since|post|before|during|from|due to|because of|caused by|thanks to|following|prior to|"
+    r"until|seit|nach|después de|desde|après|depuis|após|desde)\s{1,3}(?:the\s{1,3}|our\s{1,3}|that\s{1,3}|"
+    r"this\s{1,3}|a\s{1,3}|der\s{1,3}|dem\s{1,3}|el\s{1,3}|la\s{1,3}|le\s{1,3}|o\s{1,3}|"
+    r"a\s{1,3})?(?:[\w.-]{1,40}\s{1,3})?(?:(?:is|are|was|were|gets?|got|has been|have been)\s{1,3})?"
+    r"(?:roll(?:ed)? ?-?back|rollback|revert(?:ed)?|deploy(?:ment|ed)?|released?|rollout|rolled out|change)s?\b|\bpost-(?:rollback|deploy|release)\b(?! (?:checks?|tests?|verification))"
+)
+# Every `MENTION` match contains "roll", "revert", "deploy", "release" or "change" (checked with `in`
+# before the sub in `human.phrase_kind`: without one of them the sub is a no-op).
+
+# --- other: not a new event ------------------------------------------------------------------
+HEDGE = factored(
+    r"\b(?:maybe|perhaps|possibly|might|could be|probably|i think|i guess|i suspect|suspect|my guess|"
+    r"hypothesis|suspected|likely|not sure|i wonder|wondering|seems like|i bet|theory|root cause|caused|broke|culprit|"
+    r"to blame|happened|imo|imho|in my opinion|vielleicht|quizás|quizas|tal vez|peut-être|talvez)\b"
+)
+RECAP = factored(
+    r"\b(?:yesterday(?!'s)|last (?:night|week|time|month|year|incident|quarter|friday|monday)(?!'s)|earlier|"
+    r"recap|summary|for context|for the record|as a reminder|reminder|previously|the other day|in the past|"
+    r"timeline|history|for reference|for the post-?mortem|for the pm|notes? for|gestern|ayer|hier|ontem|fyi,? (?:on|in) inc)\b"
+)
+REQUEST = factored(
+    r"^(?:@\S+\s+)?(?:please|pls|plz|can someone|could someone|someone|can you|could you|would you|"
+    r"anyone)\b(?!.{0,40}\b(?:roll ?back|rollback|revert|deploy|ship|release|promote|don'?t|do not|stop|hold)\b)"
+)
+SOCIAL = factored(
+    r"\b(?:lunch|coffee|pizza|beer|birthday|weekend|vacation|holiday|congrats|haha|lol|lmao|rofl|"
+    r"good morning|good night)\b|^(?:thanks|thank you|thx|ty)(?: \w+)? for\b|^(?:thank you|thanks|thx|ty|gm|"
+    r"ok|okay|k|kk|cool|nice|great|np|\+1|:\+1:|:thumbsup:|👍|:pray:|🙏|:tada:|🎉|:joy:|😂|"
+    r"sounds good|sgtm|lgtm|yep|yes|no|nope|sure)[.!]*$"
+)
+SQL = re.compile(
+    r"\b(?:transactions?|txn|savepoint|sql|postgres|postgresql|pg|mysql|deadlocks?|statements?|"
+    r"queries|query|database|db|oracle|ora-\d{3,5}|segments?|begin;|commit;)\b|\bROLLBACK\b|rollback;"
+)
+# "ack" in its messaging or network sense (Kafka acks, TCP ACKs, a SYN flood), not a page's; an
+# "ack" opening the message is the responder's own unless it is the subject ("ack is broken …").
+_WIRE = (
+    r"kafka|consumer|producer|broker|offsets?|mqtt|amqp|tcp|syn|syn-ack|syn/ack|fin|rst|packets?|wireshark|"
+    r"tcpdump|handshake|seq|retransmits?|retransmissions?|window size|flood|ddos"
+)
+ACK_SENSE = re.compile(
+    rf"^acks? (?:is|are|was|were|has|have|not|never)\b.{{0,40}}?\b(?:{_WIRE})\b|"
+    r"^acks? (?:flood|storm|packets?|retransmit\w*|loss|seq\w*)\b|"
+    rf"(?<!^)\backs?\b.{{0,40}}?\b(?:{_WIRE})\b|"
+    rf"\b(?:{_WIRE})\b.{{0,40}}?\backs?\b"
+)
+# SQL's ROLLBACK is a bare upper-case token; TKT-ROLLBACK-7781 or "Rollback" are not.
+SQL_CASE = re.compile(r"(?<![\w-])ROLLBACK(?![\w-])")
+UNRELATED = factored(
+    r"\brevert(?:ing|ed|s)? (?:back )?(?:to|with) (?:you|u|him|her|them|me|the team)\b|\b(?:revert(?:ed|ing|s)?|"
+    r"convert(?:ed|ing)?|mov(?:ed|ing)|went|go(?:es|ing)?|set) (?:[\w#-]{1,30} ){0,4}?(?:back )?to (?:a )?"
+    r"(?:draft|wip|work in progress|ready for review|todo|to do|backlog)\b|\b(?:merge|"
+    r"rebase)? ?conflicts?\b.{0,40}\bresolv|\bresolv\w*\b.{0,40}\bconflicts?\b|\bresolves? to\b|"
+    r"\bresolved to \d|\b(?:dns|hostname|host name|name resolution)\b|\bresolved (?:the |my |"
+    r"your )?(?:comments?|threads?|conversations?|dependenc\w+|imports?|typos?)\b|\brollback (?:plan|"
+    r"procedure|runbook|docs?|strategy|steps|script|button|policy|window|testing)\b|\b(?:release notes|"
+    r"sync up|sync on|in sync|deploy keys?|deploy tokens?|deploy (?:guide|docs?))\b|\b(?:deploy|deployment|"
+    r"rollback|release) (?:guide|docs?|manifest|yaml|checklist|process|policy|policies|runbooks?|"
+    r"playbooks?)\b|\bthreads? resolved\b|"
+    r"\bneeds? (?:\d |two |2 )?(?:explicit )?approvals?\b"
+    # Evidence being shown, not an event: "the dashboard shows p99 at 4s".
+    r"|\b(?:dashboards?|graphs?|grafana|logs?|traces?|metrics?|panel|query|kibana|splunk) (?:shows?|showing|"
+    r"says|said|indicates?|suggests?)\b|\bhere'?s the\b"
+)
+# A no-op sync or plan ("sync: no changes", "No changes detected", "already up to date") is no event;
+# "no changes until …" / "no further changes" stays a hold (decision).
+NOOP = factored(
+    r"\bno (?:new |pending )?(?:changes?|diffs?|drift)(?: (?:detected|found|to (?:apply|sync)|needed|required|"
+    r"since|were (?:made|found|detected|applied)|(?:on|from) (?:our|my|their|your) (?:side|end))\b|[.!]?$|"
+    r"[.!] )|\bnothing to (?:sync|apply|deploy|roll ?out)\b|\balready (?:up[ -]to[ -]date|synced)\b"
+)
+LOG_LINE = re.compile(  # a log line, including a log-forwarding bot's "[LOG] …"
+    r"^\s{0,4}(?:\[(?:LOG|Log|log)\]|\[?\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|\d{2}:\d{2}:\d{2}[.,\d]{0,7}\s|"
+    r"\[?(?:ERROR|WARN|WARNING|INFO|DEBUG|FATAL|TRACE|CRITICAL)\]?[\s:]|level=|ts=|time=\"|"
+    r"at [\w.$]{1,200}\(|Traceback \(|File \"|[A-Z]{3,9}:\s{1,3}(?:ROLLBACK|COMMIT|BEGIN|STATEMENT|duration)|"
+    r"\w{1,30}Exception\b|\{\")"
+)
+
+GUARDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("hedge", HEDGE),
+    ("recap", RECAP),
+    ("request", REQUEST),
+    ("social", SOCIAL),
+    ("unrelated", UNRELATED),
+    ("noop", NOOP),
+)
+# One pass instead of five: any guard matching makes the message `other`.
+GUARD = factored("|".join(guard.pattern for _name, guard in GUARDS))

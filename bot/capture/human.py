@@ -1,0 +1,95 @@
+"""The kind of a human's message (or a bot's no parser recognised) from its own words, and how sure.
+
+Cues first, words second. The cues decide which part of a message is the writer's own new
+statement: questions, `>` quotes and quoted speech, mentions of earlier events ("after the
+rollback"), negated events ("we didn't roll back") and hedged or recapped clauses are set aside.
+What is left is read against the phrase tables in CONTRACT.md's order, where the same cues recur
+as families (modality and conditionals make decisions, first person and aspect make claims).
+"""
+
+from __future__ import annotations
+
+from bot.capture.cues import (
+    LONE_ACK,
+    PARENTHETICAL,
+    PHRASE_CHARS,
+    clause_end,
+    clear_statement,
+    declarative,
+    labels_message,
+    named_alert_cleared,
+    without_negated_events,
+    without_quoted_speech,
+)
+from bot.capture.events import CJK_RULES, RULES
+from bot.capture.guards import ACK_SENSE, GUARD, MENTION, NOOP, SOCIAL, SQL, SQL_CASE
+from bot.domain import Confidence
+
+_OTHER: tuple[str, Confidence] = ("other", "strong")
+_CJK = dict(CJK_RULES)
+_RESOLVED = RULES[-1][1]
+
+
+def phrase_kind(original: str) -> tuple[str, Confidence]:
+    """(kind, confidence) of a message from its own words; `original` is the prose as
+    `cues.normalise` leaves it. "weak" marks a guess: a bare event word inside a longer sentence with
+    no clear subject or aspect, or a message whose hedge or recap only voided part of it."""
+    lower = original.lower()
+    if not lower:
+        return _OTHER
+    if lower in LONE_ACK:
+        return "ack", "strong"
+    text = declarative(without_quoted_speech(lower))[:PHRASE_CHARS]
+    if not text:
+        return _OTHER  # only questions, or only someone else's words
+    if "roll" in text or "revert" in text or "deploy" in text or "release" in text or "change" in text:
+        text = MENTION.sub(" ", text)
+    if text.startswith("decision:"):
+        return "decision", "strong"  # an explicit label outranks the guards ("… through the weekend")
+    text = without_negated_events(text)
+    partial = False
+    guard = GUARD.search(text)
+    if guard:
+        # A hedge, recap or aside only voids its own clause and what follows it: "please revert
+        # #3310, it broke checkout" still requests a rollback. A guard in the first clause voids all.
+        cut = clause_end(text, guard.start())
+        if (
+            cut <= 0
+            or SOCIAL.search(text)
+            or PARENTHETICAL.match(text, guard.end())
+            or NOOP.match(text, guard.start())
+            or labels_message(text, guard.start(), guard.end())
+        ):
+            # "the deploy, I think, caused it": the hedge governs the whole sentence; "(recap)" or a
+            # closing "- for context" labels the whole message; a no-op sync is no event anywhere.
+            return _OTHER
+        text = text[:cut]
+        if GUARD.search(text):
+            return _OTHER
+        partial = True
+    kind, start, end = _event_kind(original, text)
+    if kind == "other":
+        return _OTHER
+    return kind, "strong" if not partial and clear_statement(text, start, end) else "weak"
+
+
+def _event_kind(original: str, text: str) -> tuple[str, int, int]:
+    """The first kind whose phrases match, and where its words are in `text` (0, 0 when unknown)."""
+    cjk = not text.isascii() and any(c >= "\u3000" for c in text)
+    for kind, pattern in RULES:
+        m = pattern.search(text)
+        if m is None and not (cjk and _CJK[kind].search(text)):
+            if kind == "alert_resolved" and named_alert_cleared(original, text):
+                return kind, 0, 0
+            continue
+        if kind == "rollback" and (SQL_CASE.search(original) or SQL.search(text)):
+            return "other", 0, 0  # a database transaction rolling back, not a release
+        if kind == "decision" and SQL_CASE.search(original) and SQL.search(text):
+            return "other", 0, 0  # "issues ROLLBACK when validation fails": a transaction, not a plan
+        if kind == "ack" and ACK_SENSE.search(text):
+            return "other", 0, 0  # TCP ACKs, Kafka acks
+        start, end = m.span() if m else (0, 0)
+        if kind == "mitigated" and (closing := _RESOLVED.search(text)):
+            return "resolved", *closing.span()  # mitigated means "not closed"; a closing message is resolved
+        return kind, start, end
+    return "other", 0, 0
