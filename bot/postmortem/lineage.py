@@ -14,11 +14,12 @@ The rules (docs/postmortem.md, "Changes and rollbacks"):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from bot.domain import TimelineEntry
+from bot.domain import RefValue, TimelineEntry
 
 from .changes import Change, record_facts
 from .evidence import first_ref, ref_of, ref_values
@@ -80,6 +81,14 @@ class _Group:
     entries: list[TimelineEntry] = field(default_factory=list)
 
 
+# "4/4 hosts", "3 of 4": progress counts that a looser reader could take for a version.
+_COUNT = re.compile(r"^\d+\s*(?:/|of)\s*\d+$", re.I)
+
+
+def _versions(refs: Mapping[str, RefValue], key: str) -> tuple[str, ...]:
+    return tuple(v for v in ref_values(refs, key) if not _COUNT.match(v.strip()))
+
+
 def _positional(values: tuple[str, ...], i: int, n: int) -> str | None:
     """The i-th of n services' value: by position when the message wrote one per service, the only
     value when there is one service, otherwise unknown (one version for two services is ambiguous)."""
@@ -91,7 +100,7 @@ def _positional(values: tuple[str, ...], i: int, n: int) -> str | None:
 def _facts(e: TimelineEntry) -> list[_Fact]:
     refs = e.refs
     services = ref_values(refs, "service")
-    versions, froms = ref_values(refs, "version"), ref_values(refs, "from_version")
+    versions, froms = _versions(refs, "version"), _versions(refs, "from_version")
     ids = ref_values(refs, "change_id")
     n = max(len(services), 1)
     return [
@@ -291,13 +300,22 @@ def trace(entries: Iterable[TimelineEntry]) -> Lineage:
 
     deploys = [c for c in changes if c.kind == "deploy"]
     rollbacks: list[RollbackInfo] = []
-    undone_by: dict[int, str] = {}
-    for rb in (c for c in changes if c.kind == "rollback"):
+    paired: dict[int, Change] = {}
+    for i, rb in enumerate(changes):
+        if rb.kind != "rollback":
+            continue
         deploy = _undone(rb, deploys)
         rollbacks.append(_rollback_info(rb, deploy))
-        if deploy is not None:
-            undone_by.setdefault(id(deploy), rb.label)
-    changes = [replace(c, rolled_back_by=undone_by[id(c)]) if id(c) in undone_by else c for c in changes]
+        if deploy is None:
+            continue
+        # The rollback's row shows what it replaced: the version of the deploy it undid.
+        paired[i] = replace(
+            rb, service=rb.service or deploy.service, from_version=rb.from_version or deploy.version
+        )
+        j = changes.index(deploy)
+        if changes[j].rolled_back_by is None:
+            paired[j] = replace(paired.get(j, deploy), rolled_back_by=paired[i].label)
+    changes = [paired.get(i, c) for i, c in enumerate(changes)]
 
     inherited = {
         e.ts: id_services[cid]

@@ -88,6 +88,8 @@ def test_two_rollbacks_of_two_services_are_each_paired_with_their_own_deploy():
     assert lineage.rollbacks[1].duration == "15 min"  # web's deploy start → web's last rollback message
     web_rb = next(c for c in lineage.changes if c.kind == "rollback" and c.service == "web")
     assert web_rb.state == "succeeded" and len(web_rb.refs) == 2
+    rows = [(c.service, c.from_version, c.version) for c in lineage.changes if c.kind == "rollback"]
+    assert rows == [("checkout", "v5.1.0", "v5.0.9"), ("web", "v1.0.2", "v1.0.1")]
     deploys = {c.service: c for c in lineage.changes if c.kind == "deploy"}
     assert set(deploys) == {"web", "checkout"}  # "Deploy of web succeeded" joined DEP-1
     assert deploys["web"].state == "succeeded"
@@ -228,3 +230,21 @@ def test_a_service_less_rollback_message_joins_no_rollback_when_two_services_are
     )
     (change,) = alone.changes
     assert change.state == "succeeded" and len(change.refs) == 2
+
+
+def test_progress_counts_are_not_versions():
+    lineage = trace(
+        [
+            entry(0, "deploy", "Deploying checkout: 3/4 hosts", bot=True, service="checkout", version="3/4"),
+            entry(
+                1,
+                "deploy",
+                "checkout v5.1.0 on 4 of 4 hosts",
+                bot=True,
+                service="checkout",
+                version=["v5.1.0", "4 of 4"],
+            ),
+        ]
+    )
+    (change,) = lineage.changes
+    assert change.version == "v5.1.0"
