@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.postmortem.assemble import build_report
-from bot.postmortem.evidence import Policy
+from bot.postmortem.policy import Policy
 from bot.postmortem.render import TemplateRenderer
 from bot.postmortem.summary import summary_blocks
 from tests.unit import inc1042_entries as inc

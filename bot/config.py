@@ -11,6 +11,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+_SERVICE_NAME = re.compile(r"^[A-Za-z0-9][\w.\-]{0,63}$")
+
+
+def _split_names(value: str | None) -> tuple[str, ...]:
+    return tuple(n for n in (part.strip() for part in (value or "").split(",")) if n)
+
 
 class SettingsError(Exception):
     """A missing or invalid setting; str() is one line naming the variable."""
@@ -40,6 +46,8 @@ class Settings(BaseSettings):
     scribe_reminder_lease_seconds: float | None = Field(default=None, gt=0)  # default: 10 x interval
     scribe_quiet_hours: str | None = None  # e.g. "22:00-08:00" in the owner's Slack time zone
     scribe_postmortem_due_hours: float = Field(default=48, gt=0)
+    # Comma-separated service names the bot knows on top of those it learns (storage/services.py).
+    scribe_services: str | None = None
 
     @field_validator(
         "scribe_templates_dir", "scribe_rules_file", "scribe_change_window", "scribe_quiet_hours",
@@ -83,6 +91,14 @@ class Settings(BaseSettings):
                 raise ValueError(str(exc)) from None
         return value
 
+    @field_validator("scribe_services")
+    @classmethod
+    def _services(cls, value: str | None) -> str | None:
+        for name in _split_names(value):
+            if not _SERVICE_NAME.match(name):
+                raise ValueError(f"{name!r} is not a service name (letters, digits, '.', '_', '-')")
+        return value
+
     @field_validator("scribe_channel_pattern")
     @classmethod
     def _regex(cls, value: str) -> str:
@@ -115,6 +131,10 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.scribe_timezone)
+
+    @property
+    def service_names(self) -> tuple[str, ...]:
+        return _split_names(self.scribe_services)
 
     @property
     def channel_regex(self) -> re.Pattern[str]:

@@ -77,6 +77,7 @@ def build_services(
             mark_reaction=settings.scribe_mark_reaction or None,
             capture_reaction=settings.scribe_capture_reaction,
             undo_reaction=settings.scribe_undo_reaction,
+            services=settings.service_names,
         ),
     )
     return Services(

@@ -143,3 +143,17 @@ class DraftRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
     message_ts: str | None = Field(default=None, max_length=32)
     file_id: str | None = Field(default=None, max_length=32)
+
+
+class ServiceRow(SQLModel, table=True):
+    """A service name a workspace knows, learned from integrations, channel names or earlier entries
+    (SCRIBE_SERVICES names are read from the settings, not stored)."""
+
+    __tablename__ = "service"
+    __table_args__ = (sa.UniqueConstraint("team_id", "name", name="uq_service_team_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)  # "" when the workspace was not known
+    name: str = Field(max_length=64)  # lower-case: the catalogue matches case-insensitively
+    source: str = Field(max_length=16)  # integration | channel | entry
+    learned_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))

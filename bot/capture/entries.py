@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.capture.catalogue import ServiceCatalogue
 from bot.capture.classify import Classifier
 from bot.domain import NOTE
 from bot.slack.flatten import flatten_message
@@ -64,9 +65,9 @@ def raw_of(message: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def classify_message(
-    classifier: Classifier, message: Mapping[str, Any]
+    classifier: Classifier, message: Mapping[str, Any], services: ServiceCatalogue | None = None
 ) -> tuple[str, str, dict[str, str], str | None]:
-    """(flattened text, kind, refs, source)."""
+    """(flattened text, kind, refs, source); `services` are the names the workspace knows."""
     text = flatten_message(message)
     bot = is_bot_message(message)
     profile = message.get("bot_profile") or {}
@@ -75,6 +76,7 @@ def classify_message(
         bot,
         bot_id=message.get("bot_id"),
         bot_name=message.get("username") or profile.get("name"),
+        services=services,
     )
     return text, result.kind, dict(result.refs), result.source
 
@@ -86,8 +88,9 @@ def entry_values(
     channel_id: str,
     capture: str,
     now: datetime,
+    services: ServiceCatalogue | None = None,
 ) -> dict[str, Any]:
-    text, kind, refs, source = classify_message(classifier, message)
+    text, kind, refs, source = classify_message(classifier, message, services)
     author_id, author_name, author_kind = author_of(message)
     hand_captured = capture in ("reaction", "shortcut")
     if hand_captured and kind == "other":

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.capture.catalogue import ServiceCatalogue
 from bot.capture.classify import Classifier
 from bot.capture.enrich import Enrichment, EnrichmentQueue
 from bot.capture.entries import (
@@ -25,6 +26,7 @@ from bot.capture.entries import (
     raw_of,
     ts_to_datetime,
 )
+from bot.capture.known_services import KnownServices, learnable
 from bot.capture.writer import EntryWriter
 from bot.slack.context import ChannelRef
 from bot.slack.gateway import SlackGateway
@@ -69,6 +71,7 @@ class CaptureSettings:
     mark_reaction: str | None
     capture_reaction: str
     undo_reaction: str
+    services: tuple[str, ...] = ()  # SCRIBE_SERVICES
 
 
 class CaptureService:
@@ -86,6 +89,8 @@ class CaptureService:
         self.clock, self.tasks, self.settings = clock, tasks, settings
         self.writer = EntryWriter(db, clock)
         self.enrichment = EnrichmentQueue(tasks, self._enrich)
+        self.known = KnownServices(db, settings.services, clock=clock, tasks=tasks)
+        self._team: str | None = None
 
     async def close(self) -> None:
         await self.writer.close()
@@ -96,12 +101,20 @@ class CaptureService:
         """Store one new message; False when it was a redelivery or already known."""
         if not channel.is_incident or message.get("subtype") in IGNORED_SUBTYPES or "ts" not in message:
             return False
+        team, services = await self._services(channel, message)
         values = entry_values(
-            self.classifier, message, channel_id=channel.id, capture="auto", now=self.clock()
+            self.classifier,
+            message,
+            channel_id=channel.id,
+            capture="auto",
+            now=self.clock(),
+            services=services,
         )
         if values["author_kind"] == "human" and values["author_id"] and not values["author_name"]:
             values["author_name"] = self.gateway.cached_user_name(values["author_id"])
         stored = await self.writer.submit(PendingEntry(event_id, values), channel.name or channel.id)
+        if stored:
+            self.known.learn(team, learnable(values), source="integration")
         enrichment = self._enrichment_for(values) if stored else None
         if enrichment is not None:
             self.enrichment.put(enrichment)
@@ -112,6 +125,7 @@ class CaptureService:
         if not channel.is_incident or "ts" not in message or await self._is_ours(message):
             return
         message.setdefault("channel", channel.id)
+        team, services = await self._services(channel, message)
         now = self.clock()
         async with self.db.transaction() as session:
             if event_id and not await event_store.claim_event(session, event_id, now):
@@ -119,13 +133,19 @@ class CaptureService:
             row = await entry_store.get(session, channel.id, message["ts"])
             if row is None:
                 # An edit can turn chatter into an event worth keeping; treat it as new.
-                await self._store(session, channel, message, capture="auto", now=now)
-                return
-            text, kind, refs, source = classify_message(self.classifier, message)
-            row.text, row.raw, row.edited_at = text, raw_of(message), now
-            if not row.kind_locked:
-                row.kind, row.refs, row.source = kind, refs, source
-            session.add(row)
+                stored = await self._store(
+                    session, channel, message, capture="auto", now=now, services=services
+                )
+            else:
+                text, kind, refs, source = classify_message(self.classifier, message, services)
+                row.text, row.raw, row.edited_at = text, raw_of(message), now
+                if not row.kind_locked:
+                    row.kind, row.refs, row.source = kind, refs, source
+                session.add(row)
+                stored = {"source": source, "refs": refs}
+        if stored is not None:
+            # Deploy tools often edit their own message as the rollout moves on.
+            self.known.learn(team, learnable(stored), source="integration")
 
     async def on_deleted(self, channel: ChannelRef, event: Mapping[str, Any], event_id: str | None) -> None:
         ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
@@ -143,11 +163,13 @@ class CaptureService:
         """Capture reaction or message shortcut: put the message on the timeline."""
         if not channel.is_incident:
             return False
+        _team, services = await self._services(channel, message)
         now = self.clock()
         async with self.db.transaction() as session:
             row = await entry_store.get(session, channel.id, message["ts"])
             if row is None:
-                return await self._store(session, channel, message, capture=via, now=now) is not None
+                stored = await self._store(session, channel, message, capture=via, now=now, services=services)
+                return stored is not None
             row.hidden = False
             if row.kind == "other":
                 row.kind, row.kind_locked = "note", True
@@ -174,6 +196,7 @@ class CaptureService:
             "ts": ts,
             "user_profile": {"display_name": user_name} if user_name else {},
         }
+        _team, services = await self._services(channel, message)
         async with self.db.transaction() as session:
             incident_id = await incident_store.open_incident(
                 session, channel.id, channel.name or channel.id, now
@@ -184,6 +207,7 @@ class CaptureService:
                 channel_id=channel.id,
                 capture="note",
                 now=now,
+                services=services,
             )
             values["incident_id"] = incident_id
             if values["kind"] == "other":
@@ -213,9 +237,14 @@ class CaptureService:
         for message in sorted(messages, key=lambda m: float(m["ts"])):
             if message.get("subtype") in IGNORED_SUBTYPES or await self._is_ours(message):
                 continue
+            team, services = await self._services(channel, message)
             async with self.db.transaction() as session:
-                if await self._store(session, channel, message, capture="backfill", now=now) is not None:
-                    added += 1
+                values = await self._store(
+                    session, channel, message, capture="backfill", now=now, services=services
+                )
+            if values is not None:
+                added += 1
+                self.known.learn(team, learnable(values), source="integration")
         async with self.db.transaction() as session:
             await incident_store.set_backfilled(session, channel.id, now)
         return added
@@ -230,12 +259,15 @@ class CaptureService:
         *,
         capture: str,
         now: datetime,
+        services: ServiceCatalogue,
     ) -> dict[str, Any] | None:
         occurred = ts_to_datetime(message["ts"])
         incident_id = await incident_store.open_incident(
             session, channel.id, channel.name or channel.id, occurred
         )
-        values = entry_values(self.classifier, message, channel_id=channel.id, capture=capture, now=now)
+        values = entry_values(
+            self.classifier, message, channel_id=channel.id, capture=capture, now=now, services=services
+        )
         values["incident_id"] = incident_id
         if not await entry_store.insert(session, values):
             return None
@@ -245,6 +277,23 @@ class CaptureService:
                 session, incident_id, incident_changes(values, incident.status)
             )
         return values
+
+    async def _services(
+        self, channel: ChannelRef, message: Mapping[str, Any]
+    ) -> tuple[str, ServiceCatalogue]:
+        """The workspace and the service names it knows, the channel's own name included."""
+        team = await self._team_id(message)
+        self.known.learn_channel(team, channel.id, channel.name)
+        return team, await self.known.catalogue(team)
+
+    async def _team_id(self, message: Mapping[str, Any]) -> str:
+        # The installation's workspace, not the poster's: in a shared channel they differ.
+        if self._team is None:
+            try:
+                self._team = str((await self.gateway.auth()).get("team_id") or "") or None
+            except Exception:  # Slack unreachable: this message still counts for its own workspace
+                log.warning("auth.test failed; using the message's team for the service catalogue")
+        return self._team or str(message.get("team") or "")
 
     async def _is_ours(self, message: Mapping[str, Any]) -> bool:
         # Bolt drops our own messages, but not `message_changed` echoes of our own chat.update.

@@ -13,18 +13,12 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.domain import ALL_KINDS, FollowUp, Incident, TimelineEntry
 
-from .evidence import (
-    Change,
-    Claim,
-    Flag,
-    Policy,
-    artifacts,
-    build_claims,
-    entry_confidence,
-    extract_changes,
-    policy_flags,
-)
-from .metrics import Alert, Metrics, compute_metrics, format_duration, pair_alerts
+from .changes import Change, artifacts
+from .claims import Claim, build_claims
+from .evidence import entry_confidence, first_ref, ref_values
+from .lineage import RollbackInfo, trace
+from .metrics import Alert, Metrics, compute_metrics, pair_alerts
+from .policy import Flag, Policy, policy_flags
 
 # Seed 003: "All production rollback incidents require a post-mortem within 48 hours."
 POSTMORTEM_DEADLINE = timedelta(hours=48)
@@ -112,20 +106,6 @@ class ActionItem:
 
 
 @dataclass(frozen=True, slots=True)
-class RollbackInfo:
-    change_id: str | None
-    service: str | None
-    failed_version: str | None
-    rolled_back_to: str | None
-    failed_change_id: str | None
-    deploy_started_at: datetime | None
-    rollback_started_at: datetime
-    rollback_last_at: datetime
-    duration: str  # failed deploy start → last rollback message
-    line: str  # "Failed version v2.14.0 → rolled back to v2.13.2"
-
-
-@dataclass(frozen=True, slots=True)
 class Counts:
     messages: int
     timeline: int
@@ -144,7 +124,7 @@ class Report:
     decisions: tuple[TimelineRow, ...]
     notes: tuple[TimelineRow, ...]
     changes: tuple[Change, ...]
-    rollback: RollbackInfo | None
+    rollbacks: tuple[RollbackInfo, ...]  # every rollback, each paired with the deploy it undid
     alerts: tuple[Alert, ...]
     metrics: Metrics
     claims: tuple[Claim, ...]
@@ -156,6 +136,11 @@ class Report:
     summary: str  # facts-only draft of the summary, from the claims
     tz: tzinfo
     now: datetime
+
+    @property
+    def rollback(self) -> RollbackInfo | None:
+        """The first rollback, for templates written before an incident could show several."""
+        return self.rollbacks[0] if self.rollbacks else None
 
 
 _DETECT = re.compile(
@@ -184,16 +169,16 @@ def categorise(description: str, due: object, now: datetime) -> str:
     return "Prevent"
 
 
-def _row(e: TimelineEntry, tz: tzinfo) -> TimelineRow:
+def _row(e: TimelineEntry, tz: tzinfo, inherited: dict[str, str]) -> TimelineRow:
     refs = e.refs
-    ref = refs.get("change_id") or refs.get("alert") or refs.get("ticket") or refs.get("commit") or ""
+    ref = next((v for key in ("change_id", "alert", "ticket", "commit") if (v := first_ref(refs, key))), "")
     author = e.author_name or e.author_id or e.source or ""
     return TimelineRow(
         ts=e.ts,
         at=e.occurred_at,
         iso=iso_in(e.occurred_at, tz),
         kind=e.kind,
-        service=refs.get("service") or "",
+        service=", ".join(ref_values(refs, "service")) or inherited.get(e.ts, ""),
         ref=ref,
         text=e.text,
         author=author,
@@ -203,42 +188,6 @@ def _row(e: TimelineEntry, tz: tzinfo) -> TimelineRow:
         confidence=entry_confidence(e),
         permalink=e.permalink,
         thread_ts=e.thread_ts,
-    )
-
-
-def _rollback_info(changes: Sequence[Change]) -> RollbackInfo | None:
-    rollbacks = [c for c in changes if c.kind == "rollback"]
-    if not rollbacks:
-        return None
-    rb = rollbacks[0]
-    deploy = None
-    for c in changes:
-        if (
-            c.kind == "deploy"
-            and c.started_at <= rb.started_at
-            and (rb.service is None or c.service in (None, rb.service))
-        ):
-            deploy = c  # the latest matching deploy before the rollback wins
-    failed = rb.from_version or (deploy.version if deploy else None)
-    line = (
-        f"Failed version {failed or 'unknown (not in the timeline)'} → "
-        f"rolled back to {rb.version or 'unknown (not in the timeline)'}"
-    )
-    last = max(c.last_at for c in rollbacks)
-    duration = (
-        format_duration(last - deploy.started_at) if deploy else "unknown (no deploy before the rollback)"
-    )
-    return RollbackInfo(
-        change_id=rb.change_id,
-        service=rb.service or (deploy.service if deploy else None),
-        failed_version=failed,
-        rolled_back_to=rb.version,
-        failed_change_id=deploy.change_id if deploy else None,
-        deploy_started_at=deploy.started_at if deploy else None,
-        rollback_started_at=rb.started_at,
-        rollback_last_at=last,
-        duration=duration,
-        line=line,
     )
 
 
@@ -274,9 +223,11 @@ def build_report(
 ) -> Report:
     ordered = sorted(entries, key=lambda e: (e.occurred_at, e.ts))
     events = [e for e in ordered if e.kind != "other"]
-    rows = tuple(_row(e, tz) for e in events)
+    lineage = trace(events)
+    inherited = dict(lineage.inherited_services)
+    rows = tuple(_row(e, tz, inherited) for e in events)
 
-    changes = extract_changes(events)
+    changes = lineage.changes
     alerts = pair_alerts(events)
     metrics = compute_metrics(events, alerts, incident)
     claims = build_claims(changes, alerts, metrics, events)
@@ -294,9 +245,9 @@ def build_report(
             if name:
                 responders.setdefault(name, None)
         if e.kind != "other":
-            if s := e.refs.get("service"):
+            for s in ref_values(e.refs, "service") or ((inherited[e.ts],) if e.ts in inherited else ()):
                 services.setdefault(s, None)
-            if env := e.refs.get("environment"):
+            for env in ref_values(e.refs, "environment"):
                 environments.setdefault(env, None)
 
     resolved_at = metrics.resolution.at or incident.resolved_at
@@ -331,8 +282,8 @@ def build_report(
         timeline=rows,
         decisions=tuple(r for r in rows if r.kind == "decision"),
         notes=tuple(r for r in rows if r.kind == "note"),
-        changes=tuple(changes),
-        rollback=_rollback_info(changes),
+        changes=changes,
+        rollbacks=lineage.rollbacks,
         alerts=tuple(alerts),
         metrics=metrics,
         claims=tuple(claims),

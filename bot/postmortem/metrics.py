@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.domain import Incident, TimelineEntry
 
-from .evidence import EvidenceRef, ref_of
+from .evidence import EvidenceRef, first_ref, ref_of
 
 # Only a deploy this close before detection is taken as the start of impact; an older one is more
 # likely unrelated background, and claiming it would be a guess.
@@ -51,12 +51,12 @@ def pair_alerts(entries: Sequence[TimelineEntry]) -> list[Alert]:
     done: list[list] = []
     for e in entries:
         if e.kind == "alert_firing":
-            name = e.refs.get("alert") or e.refs.get("ticket") or _short(e.text)
+            name = first_ref(e.refs, "alert") or first_ref(e.refs, "ticket") or _short(e.text)
             if name not in open_:
-                open_[name] = [name, e.refs.get("service"), e.occurred_at, ref_of(e), None, None]
+                open_[name] = [name, first_ref(e.refs, "service"), e.occurred_at, ref_of(e), None, None]
         elif e.kind == "alert_resolved":
-            name = e.refs.get("alert")
-            service = e.refs.get("service")
+            name = first_ref(e.refs, "alert")
+            service = first_ref(e.refs, "service")
             match = None
             if name:
                 match = open_.get(name)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.postmortem.assemble import Report, build_report
-from bot.postmortem.evidence import Policy
+from bot.postmortem.policy import Policy
 from bot.postmortem.summary import summary_blocks
 from bot.postmortem.versions import report_digest, what_changed
 from storage import drafts as draft_store

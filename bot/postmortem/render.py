@@ -168,6 +168,7 @@ class TemplateRenderer:
             "deploys": tuple(c for c in report.changes if c.kind == "deploy"),
             "rollbacks": tuple(c for c in report.changes if c.kind == "rollback"),
             "rollback": report.rollback,
+            "rollback_pairs": report.rollbacks,
             "alerts": report.alerts,
             "claims": report.claims,
             "artifacts": report.artifacts,

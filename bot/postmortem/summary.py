@@ -9,7 +9,6 @@ Every piece of user text passes `slack_escape`, which also neutralises broadcast
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
@@ -22,6 +21,7 @@ from slack_sdk.models.blocks import (
 )
 
 from .assemble import Report
+from .changes import Change
 from .text import neutralise_mentions, one_line, slack_escape, truncate
 
 MAX_BLOCKS = 50
@@ -65,10 +65,10 @@ def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_MAX)))
 
 
-def _change_line(c: Any) -> str:
+def _change_line(c: Change) -> str:
     arrow = f"{c.from_version or '?'} → {c.version}" if c.version else ""
-    parts = [c.kind, f"`{c.change_id}`" if c.change_id else "", c.service or "", arrow]
-    return "• " + slack_escape(" ".join(p for p in parts if p))
+    parts = [c.kind, f"`{c.change_id}`" if c.change_id else "", c.service or "(service unknown)", arrow]
+    return "• " + slack_escape(f"{' '.join(p for p in parts if p)} — {c.status}")
 
 
 def summary_blocks(report: Report, *, version: int, changed: str | None) -> tuple[list[dict], str]:
@@ -93,9 +93,8 @@ def summary_blocks(report: Report, *, version: int, changed: str | None) -> tupl
     metric_lines = [f"• {s.label}: {slack_escape(s.text)}" for s in m.spans]
     blocks.append(_section(bounded_lines("Metrics", metric_lines)))
 
-    change_lines = [_change_line(c) for c in report.changes]
-    if report.rollback is not None:
-        change_lines.insert(0, f"*{slack_escape(report.rollback.line)}*")
+    change_lines = [f"*{slack_escape(r.line)}*" for r in report.rollbacks]
+    change_lines += [_change_line(c) for c in report.changes]
     if change_lines:
         blocks.append(_section(bounded_lines("Changes", change_lines)))
 
@@ -145,8 +144,7 @@ def fallback_text(report: Report, *, version: int, changed: str | None) -> str:
         f"Post-mortem draft v{version}: {h.incident_id} — {h.status}, duration {m.total_duration.text}",
         " · ".join(f"{s.label}: {s.text}" for s in m.spans[:4]),
     ]
-    if report.rollback is not None:
-        lines.append(report.rollback.line)
+    lines.extend(r.line for r in report.rollbacks)
     lines.extend(f"Policy flag: {f.statement}" for f in report.flags[:20])
     if changed:
         lines.append(changed)

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from bot.domain import FollowUp, Incident, TimelineEntry
 from bot.postmortem.assemble import Report, build_report
-from bot.postmortem.evidence import Policy
+from bot.postmortem.policy import Policy
 
 CHANNEL = "C1042"
 T0 = datetime(2026, 2, 10, 10, 0, tzinfo=UTC)

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.postmortem.evidence import Policy, PolicyError, entry_confidence, parse_change_window
+from bot.postmortem.evidence import entry_confidence
+from bot.postmortem.policy import Policy, PolicyError, parse_change_window
 from tests.unit import inc1042_entries as inc
 from tests.unit.inc1042_entries import report_for
 

@@ -73,8 +73,9 @@ def test_timeline_holds_the_events_and_not_chatter(report, draft):
 
 
 def test_failed_version_and_rollback_line(report, draft):
-    assert report.rollback is not None
-    assert report.rollback.line == "Failed version v2.14.0 → rolled back to v2.13.2"
+    (only,) = report.rollbacks
+    assert only.line == "api-gateway: Failed version v2.14.0 → rolled back to v2.13.2"
+    assert (only.failed_change_id, only.change_id) == ("DEP-7781", "RB-7781")
     assert "Failed version v2.14.0 → rolled back to v2.13.2" in draft
     rollback = TemplateRenderer().render("rollback", report)
     assert "**Failed Version**: v2.14.0 (DEP-7781)" in rollback
@@ -92,6 +93,7 @@ def test_changes_are_grouped_by_change(report):
     assert (deploy.approvals, deploy.approvals_needed, deploy.window_marker) == (1, 2, "out_of_window")
     # "Initiating rollback DEP-7781" names the reverted deploy; it joins the RB-7781 record.
     assert (rollback.kind, rollback.change_id, rollback.version) == ("rollback", "RB-7781", "v2.13.2")
+    assert (rollback.reverts, deploy.rolled_back_by) == ("DEP-7781", "RB-7781")
     assert len(rollback.refs) == 3
     assert report.artifacts == ("DEP-7781", "RB-7781")
 
