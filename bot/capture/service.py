@@ -18,14 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.capture.classify import Classifier
 from bot.capture.enrich import Enrichment, EnrichmentQueue
 from bot.capture.entries import (
-    classify_message,
+    classification_of,
     datetime_to_ts,
     entry_values,
-    incident_changes,
     raw_of,
     ts_to_datetime,
 )
 from bot.capture.writer import EntryWriter
+from bot.incident_state import incident_changes
 from bot.slack.context import ChannelRef
 from bot.slack.gateway import SlackGateway
 from bot.tasks import BackgroundTasks
@@ -121,10 +121,11 @@ class CaptureService:
                 # An edit can turn chatter into an event worth keeping; treat it as new.
                 await self._store(session, channel, message, capture="auto", now=now)
                 return
-            text, kind, refs, source = classify_message(self.classifier, message)
+            text, result = classification_of(self.classifier, message)
             row.text, row.raw, row.edited_at = text, raw_of(message), now
             if not row.kind_locked:
-                row.kind, row.refs, row.source = kind, refs, source
+                row.kind, row.refs, row.source = result.kind, dict(result.refs), result.source
+                row.confidence = result.confidence
             session.add(row)
 
     async def on_deleted(self, channel: ChannelRef, event: Mapping[str, Any], event_id: str | None) -> None:
@@ -150,7 +151,7 @@ class CaptureService:
                 return await self._store(session, channel, message, capture=via, now=now) is not None
             row.hidden = False
             if row.kind == "other":
-                row.kind, row.kind_locked = "note", True
+                row.kind, row.kind_locked, row.confidence = "note", True, "confirmed"
             row.capture = via
             session.add(row)
             return True
@@ -190,7 +191,7 @@ class CaptureService:
                 values["kind"] = "note"
             # A note is not a Slack message: keep its ts from colliding with one.
             values["ts"] = f"note-{ts}"
-            values["kind_locked"] = True
+            values["kind_locked"], values["confidence"] = True, "confirmed"
             await entry_store.insert(session, values)
             return str(values["kind"])
 
@@ -239,11 +240,10 @@ class CaptureService:
         values["incident_id"] = incident_id
         if not await entry_store.insert(session, values):
             return None
-        incident = await incident_store.get_by_channel(session, channel.id)
-        if incident is not None:
-            await incident_store.apply_updates(
-                session, incident_id, incident_changes(values, incident.status)
-            )
+        row = await incident_store.row_by_channel(session, channel.id)
+        if row is not None:
+            changes = incident_changes(values, row.status, incident_store.locked(row))
+            await incident_store.apply_updates(session, incident_id, changes)
         return values
 
     async def _is_ours(self, message: Mapping[str, Any]) -> bool:
