@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.domain import ALL_KINDS, FollowUp, Incident, TimelineEntry
+from bot.incident_state import IncidentState, derive_state, trusted
 
 from .evidence import (
     Change,
@@ -78,6 +79,8 @@ class Header:
     tz_name: str
     generated_at: datetime
     postmortem_due: datetime | None  # resolution + 48 h, when the incident is resolved
+    # Status, commander and severity with where each came from (a command, an entry, nothing).
+    state: IncidentState
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,7 @@ class TimelineRow:
     source: str | None
     capture: str
     confidence: float
+    unconfirmed: bool  # the bot's own confidence in the kind is weak (shown as unconfirmed)
     permalink: str | None
     thread_ts: str | None
 
@@ -201,6 +205,7 @@ def _row(e: TimelineEntry, tz: tzinfo) -> TimelineRow:
         source=e.source,
         capture=e.capture,
         confidence=entry_confidence(e),
+        unconfirmed=not trusted(e.confidence),
         permalink=e.permalink,
         thread_ts=e.thread_ts,
     )
@@ -276,10 +281,13 @@ def build_report(
     events = [e for e in ordered if e.kind != "other"]
     rows = tuple(_row(e, tz) for e in events)
 
-    changes = extract_changes(events)
-    alerts = pair_alerts(events)
-    metrics = compute_metrics(events, alerts, incident)
-    claims = build_claims(changes, alerts, metrics, events)
+    # What the bot is unsure of is listed (as unconfirmed) but never measured or argued from.
+    sure = [e for e in events if trusted(e.confidence)]
+    changes = extract_changes(sure)
+    alerts = pair_alerts(sure)
+    metrics = compute_metrics(sure, alerts, incident)
+    claims = build_claims(changes, alerts, metrics, sure)
+    state = derive_state(incident, ordered)
 
     responders: dict[str, None] = {}
     services: dict[str, None] = {}
@@ -299,15 +307,16 @@ def build_report(
             if env := e.refs.get("environment"):
                 environments.setdefault(env, None)
 
-    resolved_at = metrics.resolution.at or incident.resolved_at
+    resolved_at = metrics.resolution.at or state.resolved_at
+    commander = state.commander.value_name or state.commander.value
     header = Header(
         incident_id=incident_id(incident.channel_name),
         title=f"Post-mortem: {incident_id(incident.channel_name)}",
         channel_id=incident.channel_id,
         channel_name=incident.channel_name,
-        status=incident.status,
-        severity=incident.severity,
-        commander=incident.commander_name or incident.commander_id,
+        status=state.status.value or incident.status,
+        severity=state.severity.value,
+        commander=commander,
         opened_at=incident.opened_at,
         resolved_at=resolved_at,
         services=tuple(services),
@@ -315,6 +324,7 @@ def build_report(
         tz_name=str(getattr(tz, "key", None) or now.astimezone(tz).tzname() or "UTC"),
         generated_at=now,
         postmortem_due=resolved_at + POSTMORTEM_DEADLINE if resolved_at else None,
+        state=state,
     )
     counts = Counts(
         messages=len(ordered),
@@ -336,7 +346,7 @@ def build_report(
         alerts=tuple(alerts),
         metrics=metrics,
         claims=tuple(claims),
-        artifacts=tuple(artifacts(events)),
+        artifacts=tuple(artifacts(sure)),
         flags=tuple(policy_flags(changes, policy)),
         actions=_actions(followups, now),
         responders=tuple(responders),
