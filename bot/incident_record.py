@@ -73,22 +73,25 @@ async def apply(
     if change.field == "commander":
         name = name or await services.gateway.user_name(change.value)
         shown = f"<@{change.value}>"
+    text = str(t.change_entry(change.field, shown, user_id))
+    kind = change.value if change.field == "status" and change.value != "open" else "note"
     async with services.db.transaction() as session:
         incident_id = await incident_store.open_incident(session, ref.id, ref.name or ref.id, now)
         row = await incident_store.row_by_channel(session, ref.id)
         assert row is not None
-        await incident_store.set_by_command(
-            session, incident_id, change.field, _columns(change, name, row.status, row.resolved_at, user_id, now),
-            user_id, now,
-        )  # fmt: skip
-        kind = change.value if change.field == "status" and change.value != "open" else "note"
-        await entry_store.insert(session, _entry(ref.id, incident_id, kind, t.change_entry(change.field, shown, user_id),
-                                                 user_id, user_name, now))  # fmt: skip
+        columns = _columns(change, name, row.status, row.resolved_at, user_id, now)
+        await incident_store.set_by_command(session, incident_id, change.field, columns, user_id, now)
+        await entry_store.insert(session, _entry(ref.id, incident_id, kind, text, user_id, user_name, now))
     return neutralise_mentions(str(t.change_reply(change.field, shown)))
 
 
 def _columns(
-    change: StateChange, name: str | None, status: str, resolved_at: datetime | None, user_id: str, now: datetime
+    change: StateChange,
+    name: str | None,
+    status: str,
+    resolved_at: datetime | None,
+    user_id: str,
+    now: datetime,
 ) -> dict[str, Any]:
     if change.field == "commander":
         return {"commander_id": change.value, "commander_name": name}
@@ -102,15 +105,21 @@ def _columns(
 
 
 def _entry(
-    channel_id: str, incident_id: int, kind: str, text: str, user_id: str, user_name: str | None, now: datetime
+    channel_id: str,
+    incident_id: int,
+    kind: str,
+    text: str,
+    user_id: str,
+    user_name: str | None,
+    now: datetime,
 ) -> dict[str, Any]:
     # Not a Slack message: its ts must never collide with one, nor with another command that instant.
     ts = f"note-{datetime_to_ts(now)}-{uuid.uuid4().hex[:8]}"
     return {
-        "incident_id": incident_id, "channel_id": channel_id, "ts": ts, "thread_ts": None, "occurred_at": now,
-        "kind": kind, "text": str(text), "raw": {}, "refs": {}, "author_id": user_id, "author_name": user_name,
-        "author_kind": "human", "source": None, "capture": "note", "hidden": False, "kind_locked": True,
-        "confidence": "confirmed", "created_at": now,
+        "incident_id": incident_id, "channel_id": channel_id, "ts": ts, "thread_ts": None,
+        "occurred_at": now, "kind": kind, "text": text, "raw": {}, "refs": {}, "author_id": user_id,
+        "author_name": user_name, "author_kind": "human", "source": None, "capture": "note",
+        "hidden": False, "kind_locked": True, "confidence": "confirmed", "created_at": now,
     }  # fmt: skip
 
 

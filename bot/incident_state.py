@@ -123,9 +123,7 @@ def entry_commander(entry: Mapping[str, Any]) -> tuple[str, str | None] | None:
     return commander_from_text(entry.get("text") or "", entry.get("author_id"))
 
 
-def incident_changes(
-    values: Mapping[str, Any], status: str, locked: Iterable[str] = ()
-) -> dict[str, Any]:
+def incident_changes(values: Mapping[str, Any], status: str, locked: Iterable[str] = ()) -> dict[str, Any]:
     """How one new entry moves the incident row: only fields no person has set (`locked`)."""
     locked = frozenset(locked)
     kind = values["kind"]
@@ -134,7 +132,9 @@ def incident_changes(
         return changes
     if "status" not in locked:
         if kind == "resolved" and status != "resolved":
-            changes.update(status="resolved", resolved_at=values["occurred_at"], resolved_by=values["author_id"])
+            changes.update(
+                status="resolved", resolved_at=values["occurred_at"], resolved_by=values["author_id"]
+            )
         elif kind == "mitigated" and status == "open":
             changes["status"] = "mitigated"
     if "commander" not in locked:
@@ -197,7 +197,10 @@ def derive_state(incident: Incident, entries: Sequence[TimelineEntry]) -> Incide
         for e in live:
             found = entry_commander(_values(e))
             if found:
-                commander = _inferred(e, found[0], names, value_name=found[1] or names.get(found[0]))
+                # A name as written in the mention, as a responder posted it, or as looked up for the row.
+                stored = incident.commander_name if incident.commander_id == found[0] else None
+                name = found[1] or names.get(found[0]) or stored
+                commander = _inferred(e, found[0], names, value_name=name)
     if incident.severity_set_by and incident.severity:
         severity = Fact(
             incident.severity, "command", incident.severity_set_at, incident.severity_set_by,

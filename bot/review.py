@@ -77,11 +77,15 @@ def review_blocks(
             )
         )
     if total > len(entries):
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=str(texts.review_more(total - len(entries))))]))
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=str(texts.review_more(total - len(entries))))])
+        )
     return intro, [b.to_dict() for b in blocks]
 
 
-async def review(services: Services, ref: ChannelRef, user_id: str) -> tuple[str, list[dict[str, Any]] | None]:
+async def review(
+    services: Services, ref: ChannelRef, user_id: str
+) -> tuple[str, list[dict[str, Any]] | None]:
     """The ephemeral reply for `/postmortem review` in an incident channel."""
     texts = incident_record.texts(services)
     if not await incident_record.may_change(services, ref.id, user_id):

@@ -99,7 +99,9 @@ async def least_sure(
         .limit(limit)
     )
     rows = [to_entry(r) for r in (await session.execute(stmt)).scalars()]
-    total = (await session.execute(select(func.count()).select_from(EntryRow).where(live & unsure))).scalar_one()
+    total = (
+        await session.execute(select(func.count()).select_from(EntryRow).where(live & unsure))
+    ).scalar_one()
     return rows, int(total)
 
 

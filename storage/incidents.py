@@ -102,6 +102,15 @@ async def set_by_command(
     await session.execute(update(IncidentRow).where(IncidentRow.id == incident_id).values(**values))
 
 
+async def set_commander_name(session: AsyncSession, channel_id: str, commander_id: str, name: str) -> None:
+    """The commander's display name, if they are still the channel's commander."""
+    await session.execute(
+        update(IncidentRow)
+        .where(IncidentRow.channel_id == channel_id, IncidentRow.commander_id == commander_id)
+        .values(commander_name=name)
+    )
+
+
 async def open_incidents(session: AsyncSession) -> list[IncidentRow]:
     return list(
         (await session.execute(select(IncidentRow).where(IncidentRow.status != "resolved"))).scalars()

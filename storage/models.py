@@ -93,7 +93,8 @@ class EntryRow(SQLModel, table=True):
     kind_locked: bool = Field(default=False)
     # bot.domain.CONFIDENCE_LEVELS: how sure the bot is of the kind.
     confidence: str = Field(
-        default="strong", sa_column=sa.Column(sa.String(12), nullable=False, default="strong", server_default="strong")
+        default="strong",
+        sa_column=sa.Column(sa.String(12), nullable=False, default="strong", server_default="strong"),
     )
     edited_at: datetime | None = _ts(nullable=True)
     deleted_at: datetime | None = _ts(nullable=True)

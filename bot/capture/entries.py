@@ -30,6 +30,7 @@ _RAW_KEYS = (
     "app_id",
 )
 
+
 def ts_to_datetime(ts: str) -> datetime:
     return datetime.fromtimestamp(float(ts), tz=UTC)
 

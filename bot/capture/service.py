@@ -25,7 +25,7 @@ from bot.capture.entries import (
     ts_to_datetime,
 )
 from bot.capture.writer import EntryWriter
-from bot.incident_state import incident_changes
+from bot.incident_state import entry_commander, incident_changes
 from bot.slack.context import ChannelRef
 from bot.slack.gateway import SlackGateway
 from bot.tasks import BackgroundTasks
@@ -105,6 +105,9 @@ class CaptureService:
         enrichment = self._enrichment_for(values) if stored else None
         if enrichment is not None:
             self.enrichment.put(enrichment)
+        named = entry_commander(values) if stored else None
+        if named and not named[1] and named[0] != values["author_id"]:
+            self.tasks.spawn(self._name_commander(channel.id, named[0]), name="commander name")
         return stored
 
     async def on_changed(self, channel: ChannelRef, event: Mapping[str, Any], event_id: str | None) -> None:
@@ -245,6 +248,13 @@ class CaptureService:
             changes = incident_changes(values, row.status, incident_store.locked(row))
             await incident_store.apply_updates(session, incident_id, changes)
         return values
+
+    async def _name_commander(self, channel_id: str, user_id: str) -> None:
+        """A hand-over names the new commander by mention only: the draft wants their name."""
+        name = await self.gateway.user_name(user_id)
+        if name:
+            async with self.db.transaction() as session:
+                await incident_store.set_commander_name(session, channel_id, user_id, name)
 
     async def _is_ours(self, message: Mapping[str, Any]) -> bool:
         # Bolt drops our own messages, but not `message_changed` echoes of our own chat.update.

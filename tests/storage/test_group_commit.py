@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.incident_state import MOVER_KINDS, incident_changes
 from bot.capture.writer import EntryWriter
+from bot.incident_state import MOVER_KINDS, incident_changes
 from storage.batch import CoreStatements, PendingEntry, commit_batch
 from storage.db import Database
 from storage.models import EntryRow, IncidentRow, ProcessedEvent

@@ -124,7 +124,11 @@ def test_derive_state_with_provenance() -> None:
     )  # fmt: skip
     state = derive_state(explicit, [*entries, entry(7, "resolved", "closed, all good")])
     assert (state.status.value, state.status.via, state.status.by_name) == ("open", "command", "bob")
-    assert (state.commander.value, state.commander.value_name, state.commander.via) == ("UDAVE", "dave", "command")
+    assert (state.commander.value, state.commander.value_name, state.commander.via) == (
+        "UDAVE",
+        "dave",
+        "command",
+    )
     assert state.severity.via == "chat"
     assert "status" not in row_changes(state) and row_changes(state)["severity"] == "SEV2"
 
