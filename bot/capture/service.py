@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import incident_record
 from bot.capture.classify import Classifier
 from bot.capture.enrich import Enrichment, EnrichmentQueue
 from bot.capture.entries import (
@@ -130,6 +131,9 @@ class CaptureService:
                 row.kind, row.refs, row.source = result.kind, dict(result.refs), result.source
                 row.confidence = result.confidence
             session.add(row)
+            await session.flush()
+            # "IC here" edited to "IC here? no, bob is": what the record inferred may not hold.
+            await incident_record.refresh(session, row.incident_id)
 
     async def on_deleted(self, channel: ChannelRef, event: Mapping[str, Any], event_id: str | None) -> None:
         ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
@@ -139,7 +143,10 @@ class CaptureService:
         async with self.db.transaction() as session:
             if event_id and not await event_store.claim_event(session, event_id, now):
                 return
-            await entry_store.mark_deleted(session, channel.id, ts, now)
+            if await entry_store.mark_deleted(session, channel.id, ts, now):
+                row = await entry_store.get(session, channel.id, ts)
+                if row is not None:
+                    await incident_record.refresh(session, row.incident_id)
 
     # -- responders steering -------------------------------------------------------------------
 
@@ -166,6 +173,8 @@ class CaptureService:
                 return False
             row.hidden = True
             session.add(row)
+            await session.flush()
+            await incident_record.refresh(session, row.incident_id)
             return True
 
     async def add_note(self, channel: ChannelRef, user_id: str, user_name: str | None, text: str) -> str:

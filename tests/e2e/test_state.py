@@ -254,3 +254,18 @@ async def test_header_provenance_and_the_change_in_the_timeline(h: Harness) -> N
     incident = await record(h, chan)
     assert (incident.status_set_by, incident.commander_set_by, incident.severity_set_by) == (alice,) * 3
     assert incident.resolved_at is not None and incident.status_set_at is not None
+
+
+async def test_a_deleted_or_edited_message_no_longer_holds_the_record(h: Harness) -> None:
+    alice, bob, *_ = people(h)
+    chan = h.sim.add_channel("inc-510-edge", members=[alice, bob])
+    await h.sim.post_message(chan, alice, "IC here")
+    said = await h.sim.post_message(chan, bob, "all clear, the incident is resolved")
+    assert (await record(h, chan)).status == "resolved"
+    await h.sim.delete_message(chan, said.ts)
+    incident = await record(h, chan)
+    assert (incident.status, incident.resolved_at) == ("open", None)
+    claim = await h.sim.post_message(chan, bob, "IC here")
+    assert (await record(h, chan)).commander_id == bob
+    await h.sim.edit_message(chan, claim.ts, "thanks alice, great find")
+    assert (await record(h, chan)).commander_id == alice
