@@ -101,6 +101,10 @@ async def review(
     return review_blocks(entries, total, texts, services.settings.zone)
 
 
+def bad_choice(services: Services) -> str:
+    return str(incident_record.texts(services).bad_choice())
+
+
 def parse_kind_choice(value: str) -> tuple[int, str] | None:
     """`<entry id>:<kind>` from the picker's option value."""
     entry_id, _, kind = value.partition(":")

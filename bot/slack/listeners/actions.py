@@ -50,7 +50,7 @@ def register_review(app: AsyncApp, services: Services) -> None:
         action = (body.get("actions") or [{}])[0]
         choice = review.parse_kind_choice(str((action.get("selected_option") or {}).get("value") or ""))
         if choice is None:
-            await _tell(services, respond, channel, user, "That choice does not name an entry and a kind.")
+            await _tell(services, respond, channel, user, review.bad_choice(services))
             return
         await _tell(services, respond, channel, user, await review.set_kind(services, user, *choice))
 
@@ -58,7 +58,7 @@ def register_review(app: AsyncApp, services: Services) -> None:
         await ack()
         user, channel, _ts, _blocks, value = _click(body)
         if not value.isdigit():
-            await _tell(services, respond, channel, user, "That button does not name an entry.")
+            await _tell(services, respond, channel, user, review.bad_choice(services))
             return
         await _tell(services, respond, channel, user, await review.take_out(services, user, int(value)))
 
