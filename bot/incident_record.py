@@ -13,7 +13,14 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.capture.entries import datetime_to_ts
-from bot.incident_state import derive_state, parse_mention, parse_severity, parse_status, row_changes
+from bot.incident_state import (
+    MOVER_KINDS,
+    derive_state,
+    parse_mention,
+    parse_severity,
+    parse_status,
+    row_changes,
+)
 from bot.postmortem.text import neutralise_mentions
 from bot.slack.context import ChannelRef
 from storage import entries as entry_store
@@ -129,6 +136,7 @@ async def refresh(session: AsyncSession, incident_id: int) -> None:
     row = await incident_store.row_by_id(session, incident_id)
     if row is None:
         return
-    entries = await entry_store.timeline(session, incident_id)
+    # Only entries of these kinds can say anything about the record: no need to read the chatter.
+    entries = await entry_store.of_kinds(session, incident_id, MOVER_KINDS)
     state = derive_state(incident_store.to_incident(row), entries)
     await incident_store.apply_updates(session, incident_id, row_changes(state))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -66,6 +66,21 @@ async def timeline(session: AsyncSession, incident_id: int) -> list[TimelineEntr
     stmt = (
         select(EntryRow)
         .where(EntryRow.incident_id == incident_id, EntryRow.deleted_at.is_(None), EntryRow.hidden.is_(False))
+        .order_by(EntryRow.occurred_at, EntryRow.ts)
+    )
+    return [to_entry(r) for r in (await session.execute(stmt)).scalars()]
+
+
+async def of_kinds(session: AsyncSession, incident_id: int, kinds: Collection[str]) -> list[TimelineEntry]:
+    """The live entries of these kinds, in message-time order (what `timeline` would keep of them)."""
+    stmt = (
+        select(EntryRow)
+        .where(
+            EntryRow.incident_id == incident_id,
+            EntryRow.deleted_at.is_(None),
+            EntryRow.hidden.is_(False),
+            EntryRow.kind.in_(list(kinds)),
+        )
         .order_by(EntryRow.occurred_at, EntryRow.ts)
     )
     return [to_entry(r) for r in (await session.execute(stmt)).scalars()]

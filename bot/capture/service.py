@@ -26,7 +26,7 @@ from bot.capture.entries import (
     ts_to_datetime,
 )
 from bot.capture.writer import EntryWriter
-from bot.incident_state import entry_commander, incident_changes
+from bot.incident_state import MOVER_KINDS, entry_commander, incident_changes
 from bot.slack.context import ChannelRef
 from bot.slack.gateway import SlackGateway
 from bot.tasks import BackgroundTasks
@@ -126,14 +126,16 @@ class CaptureService:
                 await self._store(session, channel, message, capture="auto", now=now)
                 return
             text, result = classification_of(self.classifier, message)
+            was = row.kind
             row.text, row.raw, row.edited_at = text, raw_of(message), now
             if not row.kind_locked:
                 row.kind, row.refs, row.source = result.kind, dict(result.refs), result.source
                 row.confidence = result.confidence
             session.add(row)
-            await session.flush()
-            # "IC here" edited to "IC here? no, bob is": what the record inferred may not hold.
-            await incident_record.refresh(session, row.incident_id)
+            if was in MOVER_KINDS or row.kind in MOVER_KINDS:
+                # "IC here" edited into "is bob IC?": what the record inferred may no longer hold.
+                await session.flush()
+                await incident_record.refresh(session, row.incident_id)
 
     async def on_deleted(self, channel: ChannelRef, event: Mapping[str, Any], event_id: str | None) -> None:
         ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
@@ -145,7 +147,7 @@ class CaptureService:
                 return
             if await entry_store.mark_deleted(session, channel.id, ts, now):
                 row = await entry_store.get(session, channel.id, ts)
-                if row is not None:
+                if row is not None and row.kind in MOVER_KINDS:
                     await incident_record.refresh(session, row.incident_id)
 
     # -- responders steering -------------------------------------------------------------------
@@ -173,8 +175,9 @@ class CaptureService:
                 return False
             row.hidden = True
             session.add(row)
-            await session.flush()
-            await incident_record.refresh(session, row.incident_id)
+            if row.kind in MOVER_KINDS:
+                await session.flush()
+                await incident_record.refresh(session, row.incident_id)
             return True
 
     async def add_note(self, channel: ChannelRef, user_id: str, user_name: str | None, text: str) -> str:
@@ -231,6 +234,10 @@ class CaptureService:
                     added += 1
         async with self.db.transaction() as session:
             await incident_store.set_backfilled(session, channel.id, now)
+            row = await incident_store.row_by_channel(session, channel.id) if added else None
+            if row is not None and row.id is not None:
+                # Older messages arrived after newer ones: the record follows message time, not arrival.
+                await incident_record.refresh(session, row.id)
         return added
 
     # -- internals ---------------------------------------------------------------------------
