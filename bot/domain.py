@@ -74,6 +74,14 @@ class Incident:
     commander_id: str | None = None
     commander_name: str | None = None
     id: int | None = None
+    # Who set the field with `/postmortem status|ic|severity`, and when; None when nobody did (then
+    # the value is what the bot inferred from the timeline, see bot.incident_state).
+    status_set_by: str | None = None
+    status_set_at: datetime | None = None
+    commander_set_by: str | None = None
+    commander_set_at: datetime | None = None
+    severity_set_by: str | None = None
+    severity_set_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

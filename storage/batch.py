@@ -21,8 +21,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import EntryRow, IncidentRow, ProcessedEvent
 
-# (entry values, incident status) -> column changes for the incident; decided by the caller.
-IncidentRule = Callable[[Mapping[str, Any], str], dict[str, Any]]
+# (entry values, incident status, fields a person set) -> column changes for the incident; decided
+# by the caller.
+IncidentRule = Callable[[Mapping[str, Any], str, frozenset[str]], dict[str, Any]]
+# The record's fields a `/postmortem status|ic|severity` command locks, by their `<field>_set_by` column.
+LOCKABLE = ("status", "commander", "severity")
+
+
+def locked_fields(set_by: Sequence[str | None]) -> frozenset[str]:
+    """The fields with a `<field>_set_by` value, given those values in LOCKABLE order."""
+    return frozenset(field for field, by in zip(LOCKABLE, set_by, strict=True) if by)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +55,8 @@ class BatchStatements(Protocol):
     def incidents_of(self, channel_ids: list[str]) -> list[tuple[int, str, datetime]]:
         """(id, channel id, opened_at) of these channels' incidents."""
 
-    def incident_statuses(self, ids: list[int]) -> dict[int, str]: ...
+    def incident_statuses(self, ids: list[int]) -> dict[int, tuple[str, frozenset[str]]]:
+        """(status, fields a person set) of these incidents."""
 
     def update_incident(self, incident_id: int, changes: dict[str, Any]) -> None: ...
 
@@ -75,11 +84,11 @@ class CoreStatements:
         )
         return [(row.id, row.channel_id, row.opened_at) for row in found]
 
-    def incident_statuses(self, ids: list[int]) -> dict[int, str]:
+    def incident_statuses(self, ids: list[int]) -> dict[int, tuple[str, frozenset[str]]]:
         t = IncidentRow.__table__
-        return {
-            row.id: row.status for row in self.conn.execute(select(t.c.id, t.c.status).where(t.c.id.in_(ids)))
-        }
+        locks = [t.c[f"{field}_set_by"] for field in LOCKABLE]
+        found = self.conn.execute(select(t.c.id, t.c.status, *locks).where(t.c.id.in_(ids)))
+        return {row[0]: (row[1], locked_fields(row[2:])) for row in found}
 
     def update_incident(self, incident_id: int, changes: dict[str, Any]) -> None:
         t = IncidentRow.__table__
@@ -192,8 +201,9 @@ def commit_batch(
         statuses = sql.incident_statuses(list({incident_ids[i.values["channel_id"]] for i in movers}))
         for item in movers:
             incident_id = incident_ids[item.values["channel_id"]]
-            changes = incident_rule(item.values, statuses[incident_id])
+            status, locked = statuses[incident_id]
+            changes = incident_rule(item.values, status, locked)
             if changes:
                 sql.update_incident(incident_id, changes)
-                statuses[incident_id] = changes.get("status", statuses[incident_id])
+                statuses[incident_id] = (changes.get("status", status), locked)
     return outcome

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import TimelineEntry
@@ -30,6 +30,7 @@ def to_entry(row: EntryRow) -> TimelineEntry:
         source=row.source,
         capture=row.capture,  # type: ignore[arg-type]
         kind_locked=row.kind_locked,
+        confidence=row.confidence,  # type: ignore[arg-type]
     )
 
 
@@ -68,6 +69,55 @@ async def timeline(session: AsyncSession, incident_id: int) -> list[TimelineEntr
         .order_by(EntryRow.occurred_at, EntryRow.ts)
     )
     return [to_entry(r) for r in (await session.execute(stmt)).scalars()]
+
+
+async def of_kinds(session: AsyncSession, incident_id: int, kinds: Collection[str]) -> list[TimelineEntry]:
+    """The live entries of these kinds, in message-time order (what `timeline` would keep of them)."""
+    stmt = (
+        select(EntryRow)
+        .where(
+            EntryRow.incident_id == incident_id,
+            EntryRow.deleted_at.is_(None),
+            EntryRow.hidden.is_(False),
+            EntryRow.kind.in_(list(kinds)),
+        )
+        .order_by(EntryRow.occurred_at, EntryRow.ts)
+    )
+    return [to_entry(r) for r in (await session.execute(stmt)).scalars()]
+
+
+async def by_id(session: AsyncSession, entry_id: int) -> EntryRow | None:
+    return await session.get(EntryRow, entry_id)
+
+
+async def least_sure(
+    session: AsyncSession, incident_id: int, *, human_confidence: str, weak: str, limit: int
+) -> tuple[list[TimelineEntry], int]:
+    """Live entries nobody confirmed that the bot is least sure of — weak ones, then human ones at
+    `human_confidence` that are events (not `other`) — newest first; and how many there are in all."""
+    live = (
+        (EntryRow.incident_id == incident_id)
+        & EntryRow.deleted_at.is_(None)
+        & EntryRow.hidden.is_(False)
+        & EntryRow.kind_locked.is_(False)
+    )
+    unsure = (EntryRow.confidence == weak) | (
+        (EntryRow.confidence == human_confidence)
+        & (EntryRow.author_kind == "human")
+        & (EntryRow.kind != "other")
+    )
+    rank = case((EntryRow.confidence == weak, 0), else_=1)
+    stmt = (
+        select(EntryRow)
+        .where(live & unsure)
+        .order_by(rank, EntryRow.occurred_at.desc(), EntryRow.ts.desc())
+        .limit(limit)
+    )
+    rows = [to_entry(r) for r in (await session.execute(stmt)).scalars()]
+    total = (
+        await session.execute(select(func.count()).select_from(EntryRow).where(live & unsure))
+    ).scalar_one()
+    return rows, int(total)
 
 
 async def all_rows(session: AsyncSession, batch: int = 1000) -> list[EntryRow]:

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import Incident
+from storage.batch import LOCKABLE, locked_fields
 from storage.models import IncidentRow
 from storage.upsert import insert_ignoring_conflicts
 
@@ -24,6 +25,12 @@ def to_incident(row: IncidentRow) -> Incident:
         severity=row.severity,
         commander_id=row.commander_id,
         commander_name=row.commander_name,
+        status_set_by=row.status_set_by,
+        status_set_at=row.status_set_at,
+        commander_set_by=row.commander_set_by,
+        commander_set_at=row.commander_set_at,
+        severity_set_by=row.severity_set_by,
+        severity_set_at=row.severity_set_at,
     )
 
 
@@ -62,6 +69,15 @@ async def find_row(session: AsyncSession, channel: str) -> IncidentRow | None:
     return (await session.execute(stmt)).scalars().first()
 
 
+async def row_by_id(session: AsyncSession, incident_id: int) -> IncidentRow | None:
+    return await session.get(IncidentRow, incident_id)
+
+
+async def row_by_channel(session: AsyncSession, channel_id: str) -> IncidentRow | None:
+    stmt = select(IncidentRow).where(IncidentRow.channel_id == channel_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def get_by_channel(session: AsyncSession, channel_id: str) -> Incident | None:
     row = (
         await session.execute(select(IncidentRow).where(IncidentRow.channel_id == channel_id))
@@ -72,6 +88,27 @@ async def get_by_channel(session: AsyncSession, channel_id: str) -> Incident | N
 async def apply_updates(session: AsyncSession, incident_id: int, changes: dict[str, Any]) -> None:
     if changes:
         await session.execute(update(IncidentRow).where(IncidentRow.id == incident_id).values(**changes))
+
+
+def locked(row: IncidentRow) -> frozenset[str]:
+    return locked_fields([getattr(row, f"{field}_set_by") for field in LOCKABLE])
+
+
+async def set_by_command(
+    session: AsyncSession, incident_id: int, field: str, changes: dict[str, Any], by: str, at: datetime
+) -> None:
+    """A person set `field` (status, commander or severity): the values, and who and when."""
+    values = {**changes, f"{field}_set_by": by, f"{field}_set_at": at}
+    await session.execute(update(IncidentRow).where(IncidentRow.id == incident_id).values(**values))
+
+
+async def set_commander_name(session: AsyncSession, channel_id: str, commander_id: str, name: str) -> None:
+    """The commander's display name, if they are still the channel's commander."""
+    await session.execute(
+        update(IncidentRow)
+        .where(IncidentRow.channel_id == channel_id, IncidentRow.commander_id == commander_id)
+        .values(commander_name=name)
+    )
 
 
 async def open_incidents(session: AsyncSession) -> list[IncidentRow]:

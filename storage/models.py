@@ -50,6 +50,14 @@ class IncidentRow(SQLModel, table=True):
     severity: str | None = Field(default=None, max_length=32)
     commander_id: str | None = Field(default=None, max_length=32)
     commander_name: str | None = Field(default=None, max_length=128)
+    # Set by a person with `/postmortem status|ic|severity`: who and when. Inference from chat never
+    # changes a field once it is set this way.
+    status_set_by: str | None = Field(default=None, max_length=32)
+    status_set_at: datetime | None = _ts(nullable=True)
+    commander_set_by: str | None = Field(default=None, max_length=32)
+    commander_set_at: datetime | None = _ts(nullable=True)
+    severity_set_by: str | None = Field(default=None, max_length=32)
+    severity_set_at: datetime | None = _ts(nullable=True)
     # Last instant the channel history was read up to; backfill resumes from here.
     backfilled_at: datetime | None = _ts(nullable=True)
     postmortem_reminded_at: datetime | None = _ts(nullable=True)
@@ -83,6 +91,11 @@ class EntryRow(SQLModel, table=True):
     # A responder took the entry out (undo reaction, capture reaction removed); kept for the record.
     hidden: bool = Field(default=False)
     kind_locked: bool = Field(default=False)
+    # bot.domain.CONFIDENCE_LEVELS: how sure the bot is of the kind.
+    confidence: str = Field(
+        default="strong",
+        sa_column=sa.Column(sa.String(12), nullable=False, default="strong", server_default="strong"),
+    )
     edited_at: datetime | None = _ts(nullable=True)
     deleted_at: datetime | None = _ts(nullable=True)
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.compiler import Compiled
 
-from storage.batch import BatchStatements
+from storage.batch import LOCKABLE, BatchStatements, locked_fields
 from storage.models import EntryRow, IncidentRow, ProcessedEvent
 
 T = TypeVar("T")
@@ -83,8 +83,11 @@ class _Statements:
             .compile(dialect=_DIALECT)
         )
         self.opened_at = _result_processor(incident.c.opened_at)
+        locks = [incident.c[f"{field}_set_by"] for field in LOCKABLE]
         self.status_by_id = _Statement.of(
-            sa.select(incident.c.status).where(incident.c.id == sa.bindparam("id")).compile(dialect=_DIALECT)
+            sa.select(incident.c.status, *locks)
+            .where(incident.c.id == sa.bindparam("id"))
+            .compile(dialect=_DIALECT)
         )
 
     def _shape(self, key: tuple[str, ...], build: Callable[[], _Statement]) -> _Statement:
@@ -150,12 +153,12 @@ class _SQLiteStatements(BatchStatements):
                 found.append((row[0], row[1], self.s.opened_at(row[2])))
         return found
 
-    def incident_statuses(self, ids: list[int]) -> dict[int, str]:
+    def incident_statuses(self, ids: list[int]) -> dict[int, tuple[str, frozenset[str]]]:
         statuses = {}
         for incident_id in ids:
             row = self._run(self.s.status_by_id, {"id": incident_id}).fetchone()
             if row is not None:
-                statuses[incident_id] = row[0]
+                statuses[incident_id] = (row[0], locked_fields(row[1:]))
         return statuses
 
     def update_incident(self, incident_id: int, changes: dict[str, Any]) -> None:

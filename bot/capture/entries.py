@@ -1,18 +1,18 @@
-"""From a Slack message to the values of a timeline entry, and what an entry says about the incident.
+"""From a Slack message to the values of a timeline entry (what an entry says about the incident's
+record is `bot.incident_state`).
 
 Pure: the classifier is passed in; no Slack, no database, no clock.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.capture.catalogue import ServiceCatalogue
 from bot.capture.classify import Classifier
-from bot.domain import NOTE
+from bot.domain import NOTE, Classification
 from bot.slack.flatten import flatten_message
 
 # Keep the raw payload small enough for the row but complete enough to reclassify later.
@@ -29,11 +29,6 @@ _RAW_KEYS = (
     "thread_ts",
     "ts",
     "app_id",
-)
-
-_SEVERITY = re.compile(r"\b(SEV[-\s]?[0-5]|P[0-4])\b", re.IGNORECASE)
-_IC = re.compile(
-    r"\b(IC here|I'?m (the )?IC|taking (over )?(as )?IC|IC hand-?over|new IC|I'?ll be IC)\b", re.I
 )
 
 
@@ -68,17 +63,24 @@ def classify_message(
     classifier: Classifier, message: Mapping[str, Any], services: ServiceCatalogue | None = None
 ) -> tuple[str, str, dict[str, str], str | None]:
     """(flattened text, kind, refs, source); `services` are the names the workspace knows."""
+    text, result = classification_of(classifier, message, services)
+    return text, result.kind, dict(result.refs), result.source
+
+
+def classification_of(
+    classifier: Classifier, message: Mapping[str, Any], services: ServiceCatalogue | None = None
+) -> tuple[str, Classification]:
+    """(flattened text, the classifier's whole answer, confidence included)."""
     text = flatten_message(message)
-    bot = is_bot_message(message)
     profile = message.get("bot_profile") or {}
     result = classifier.classify(
         text,
-        bot,
+        is_bot_message(message),
         bot_id=message.get("bot_id"),
         bot_name=message.get("username") or profile.get("name"),
         services=services,
     )
-    return text, result.kind, dict(result.refs), result.source
+    return text, result
 
 
 def entry_values(
@@ -90,11 +92,13 @@ def entry_values(
     now: datetime,
     services: ServiceCatalogue | None = None,
 ) -> dict[str, Any]:
-    text, kind, refs, source = classify_message(classifier, message, services)
+    text, result = classification_of(classifier, message, services)
+    kind, confidence = result.kind, result.confidence
     author_id, author_name, author_kind = author_of(message)
     hand_captured = capture in ("reaction", "shortcut")
     if hand_captured and kind == "other":
         kind = NOTE  # a responder said it matters, the classifier had no kind for it
+        confidence = "confirmed"
     thread_ts = message.get("thread_ts")
     return {
         "channel_id": channel_id,
@@ -104,30 +108,14 @@ def entry_values(
         "kind": kind,
         "text": text,
         "raw": raw_of(message),
-        "refs": refs,
+        "refs": dict(result.refs),
         "author_id": author_id,
         "author_name": author_name,
         "author_kind": author_kind,
-        "source": source,
+        "source": result.source,
         "capture": capture,
         "hidden": False,
         "kind_locked": hand_captured and kind == NOTE,
+        "confidence": confidence,
         "created_at": now,
     }
-
-
-def incident_changes(values: Mapping[str, Any], status: str) -> dict[str, Any]:
-    """How one new entry moves the incident's own record (status, commander, severity)."""
-    kind, text, author_id = values["kind"], values["text"], values["author_id"]
-    changes: dict[str, Any] = {}
-    if kind == "resolved" and status != "resolved":
-        changes.update(status="resolved", resolved_at=values["occurred_at"], resolved_by=author_id)
-    elif kind == "mitigated" and status == "open":
-        changes["status"] = "mitigated"
-    if values["author_kind"] == "human" and kind == "ack" and author_id and _IC.search(text):
-        changes["commander_id"] = author_id
-    if kind in ("decision", "note"):
-        match = _SEVERITY.search(text)
-        if match:
-            changes["severity"] = match.group(1).upper().replace(" ", "").replace("-", "")
-    return changes

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot import incident_record
 from bot.capture.catalogue import ServiceCatalogue
 from bot.capture.classify import Classifier
-from bot.capture.entries import classify_message
+from bot.capture.entries import classification_of
 from bot.capture.known_services import channel_service, learnable
 from bot.capture.rules import load_rules
 from storage import entries as entry_store
@@ -16,7 +17,8 @@ from storage.db import Database
 if TYPE_CHECKING:
     from bot.config import Settings
 
-# Entries a human put there or corrected keep their kind.
+# Entries a human put there or corrected (kind_locked) keep their kind; entries taken out stay out
+# (`hidden` is never touched here).
 RECLASSIFIABLE = ("auto", "backfill")
 
 
@@ -24,6 +26,7 @@ async def reclassify_all(settings: Settings) -> tuple[int, int]:
     classifier = Classifier(load_rules(settings.scribe_rules_file) if settings.scribe_rules_file else [])
     db = Database(settings.database_url)
     changed = total = 0
+    touched: set[int] = set()
     try:
         await db.ensure_current()
         async with db.transaction() as session:
@@ -41,11 +44,17 @@ async def reclassify_all(settings: Settings) -> tuple[int, int]:
                 if row.kind_locked or row.capture not in RECLASSIFIABLE or not row.raw:
                     continue
                 total += 1
-                _text, kind, refs, source = classify_message(classifier, row.raw, services)
-                if (kind, refs, source) != (row.kind, row.refs, row.source):
-                    row.kind, row.refs, row.source = kind, refs, source
+                _text, result = classification_of(classifier, row.raw, services)
+                fresh = (result.kind, dict(result.refs), result.source, result.confidence)
+                if fresh != (row.kind, row.refs, row.source, row.confidence):
+                    row.kind, row.refs, row.source, row.confidence = fresh
                     session.add(row)
+                    touched.add(row.incident_id)
                     changed += 1
+            await session.flush()
+            # A kind that changed may change what the record infers (status, commander, severity).
+            for incident_id in sorted(touched):
+                await incident_record.refresh(session, incident_id)
     finally:
         await db.dispose()
     return changed, total

@@ -15,19 +15,20 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import incident_record
 from bot.capture.catalogue import ServiceCatalogue
 from bot.capture.classify import Classifier
 from bot.capture.enrich import Enrichment, EnrichmentQueue
 from bot.capture.entries import (
-    classify_message,
+    classification_of,
     datetime_to_ts,
     entry_values,
-    incident_changes,
     raw_of,
     ts_to_datetime,
 )
 from bot.capture.known_services import KnownServices, learnable
 from bot.capture.writer import EntryWriter
+from bot.incident_state import MOVER_KINDS, entry_commander, incident_changes
 from bot.slack.context import ChannelRef
 from bot.slack.gateway import SlackGateway
 from bot.tasks import BackgroundTasks
@@ -118,6 +119,9 @@ class CaptureService:
         enrichment = self._enrichment_for(values) if stored else None
         if enrichment is not None:
             self.enrichment.put(enrichment)
+        named = entry_commander(values) if stored else None
+        if named and not named[1] and named[0] != values["author_id"]:
+            self.tasks.spawn(self._name_commander(channel.id, named[0]), name="commander name")
         return stored
 
     async def on_changed(self, channel: ChannelRef, event: Mapping[str, Any], event_id: str | None) -> None:
@@ -137,12 +141,18 @@ class CaptureService:
                     session, channel, message, capture="auto", now=now, services=services
                 )
             else:
-                text, kind, refs, source = classify_message(self.classifier, message, services)
+                text, result = classification_of(self.classifier, message, services)
+                was = row.kind
                 row.text, row.raw, row.edited_at = text, raw_of(message), now
                 if not row.kind_locked:
-                    row.kind, row.refs, row.source = kind, refs, source
+                    row.kind, row.refs, row.source = result.kind, dict(result.refs), result.source
+                    row.confidence = result.confidence
                 session.add(row)
-                stored = {"source": source, "refs": refs}
+                stored = {"source": result.source, "refs": dict(result.refs)}
+                if was in MOVER_KINDS or row.kind in MOVER_KINDS:
+                    # "IC here" edited into "is bob IC?": what the record inferred may no longer hold.
+                    await session.flush()
+                    await incident_record.refresh(session, row.incident_id)
         if stored is not None:
             # Deploy tools often edit their own message as the rollout moves on.
             self.known.learn(team, learnable(stored), source="integration")
@@ -155,7 +165,10 @@ class CaptureService:
         async with self.db.transaction() as session:
             if event_id and not await event_store.claim_event(session, event_id, now):
                 return
-            await entry_store.mark_deleted(session, channel.id, ts, now)
+            if await entry_store.mark_deleted(session, channel.id, ts, now):
+                row = await entry_store.get(session, channel.id, ts)
+                if row is not None and row.kind in MOVER_KINDS:
+                    await incident_record.refresh(session, row.incident_id)
 
     # -- responders steering -------------------------------------------------------------------
 
@@ -172,7 +185,7 @@ class CaptureService:
                 return stored is not None
             row.hidden = False
             if row.kind == "other":
-                row.kind, row.kind_locked = "note", True
+                row.kind, row.kind_locked, row.confidence = "note", True, "confirmed"
             row.capture = via
             session.add(row)
             return True
@@ -184,6 +197,9 @@ class CaptureService:
                 return False
             row.hidden = True
             session.add(row)
+            if row.kind in MOVER_KINDS:
+                await session.flush()
+                await incident_record.refresh(session, row.incident_id)
             return True
 
     async def add_note(self, channel: ChannelRef, user_id: str, user_name: str | None, text: str) -> str:
@@ -214,7 +230,7 @@ class CaptureService:
                 values["kind"] = "note"
             # A note is not a Slack message: keep its ts from colliding with one.
             values["ts"] = f"note-{ts}"
-            values["kind_locked"] = True
+            values["kind_locked"], values["confidence"] = True, "confirmed"
             await entry_store.insert(session, values)
             return str(values["kind"])
 
@@ -247,6 +263,10 @@ class CaptureService:
                 self.known.learn(team, learnable(values), source="integration")
         async with self.db.transaction() as session:
             await incident_store.set_backfilled(session, channel.id, now)
+            row = await incident_store.row_by_channel(session, channel.id) if added else None
+            if row is not None and row.id is not None:
+                # Older messages arrived after newer ones: the record follows message time, not arrival.
+                await incident_record.refresh(session, row.id)
         return added
 
     # -- internals ---------------------------------------------------------------------------
@@ -271,11 +291,10 @@ class CaptureService:
         values["incident_id"] = incident_id
         if not await entry_store.insert(session, values):
             return None
-        incident = await incident_store.get_by_channel(session, channel.id)
-        if incident is not None:
-            await incident_store.apply_updates(
-                session, incident_id, incident_changes(values, incident.status)
-            )
+        row = await incident_store.row_by_channel(session, channel.id)
+        if row is not None:
+            changes = incident_changes(values, row.status, incident_store.locked(row))
+            await incident_store.apply_updates(session, incident_id, changes)
         return values
 
     async def _services(
@@ -294,6 +313,13 @@ class CaptureService:
             except Exception:  # Slack unreachable: this message still counts for its own workspace
                 log.warning("auth.test failed; using the message's team for the service catalogue")
         return self._team or str(message.get("team") or "")
+
+    async def _name_commander(self, channel_id: str, user_id: str) -> None:
+        """A hand-over names the new commander by mention only: the draft wants their name."""
+        name = await self.gateway.user_name(user_id)
+        if name:
+            async with self.db.transaction() as session:
+                await incident_store.set_commander_name(session, channel_id, user_id, name)
 
     async def _is_ours(self, message: Mapping[str, Any]) -> bool:
         # Bolt drops our own messages, but not `message_changed` echoes of our own chat.update.

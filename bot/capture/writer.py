@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.capture.entries import incident_changes
+from bot.incident_state import MOVER_KINDS, incident_changes
 from storage.batch import BatchOutcome, CoreStatements, PendingEntry, commit_batch
 from storage.db import Database
 from storage.sqlite_batch import LockBusy, SQLiteBatchConnection
@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 256
 MAX_WAIT_TURNS = 4  # loop turns a batch may wait for company while it keeps growing
 CHECKPOINT_EVERY = 1000  # events; SQLite's own auto-checkpoint is every 1,000 pages
-# Kinds that can move the incident's own record (status, commander, severity).
-STATUS_KINDS = frozenset({"resolved", "mitigated", "ack", "decision", "note"})
 
 _Args = tuple  # type: ignore[type-arg]  # commit_batch's arguments after the statements
 _Job = Callable[[SQLiteBatchConnection], None]
@@ -96,7 +94,7 @@ class EntryWriter:
         try:
             items = [r.item for r in batch]
             names = {r.item.values["channel_id"]: r.channel_name for r in batch}
-            args = (items, names, dict(self._incidents), self.clock(), incident_changes, STATUS_KINDS)
+            args = (items, names, dict(self._incidents), self.clock(), incident_changes, MOVER_KINDS)
             if self.db.is_sqlite:
                 self._commit_sqlite(batch, args)
             else:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.domain import ALL_KINDS, FollowUp, Incident, TimelineEntry
+from bot.incident_state import IncidentState, derive_state, trusted
 
 from .changes import Change, artifacts
 from .claims import Claim, build_claims
@@ -72,6 +73,8 @@ class Header:
     tz_name: str
     generated_at: datetime
     postmortem_due: datetime | None  # resolution + 48 h, when the incident is resolved
+    # Status, commander and severity with where each came from (a command, an entry, nothing).
+    state: IncidentState
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,7 @@ class TimelineRow:
     source: str | None
     capture: str
     confidence: float
+    unconfirmed: bool  # the bot's own confidence in the kind is weak (shown as unconfirmed)
     permalink: str | None
     thread_ts: str | None
 
@@ -186,6 +190,7 @@ def _row(e: TimelineEntry, tz: tzinfo, inherited: dict[str, str]) -> TimelineRow
         source=e.source,
         capture=e.capture,
         confidence=entry_confidence(e),
+        unconfirmed=not trusted(e.confidence),
         permalink=e.permalink,
         thread_ts=e.thread_ts,
     )
@@ -223,14 +228,17 @@ def build_report(
 ) -> Report:
     ordered = sorted(entries, key=lambda e: (e.occurred_at, e.ts))
     events = [e for e in ordered if e.kind != "other"]
-    lineage = trace(events)
+    # What the bot is unsure of is listed (as unconfirmed) but never measured or argued from.
+    sure = [e for e in events if trusted(e.confidence)]
+    lineage = trace(sure)
     inherited = dict(lineage.inherited_services)
     rows = tuple(_row(e, tz, inherited) for e in events)
 
     changes = lineage.changes
-    alerts = pair_alerts(events)
-    metrics = compute_metrics(events, alerts, incident)
-    claims = build_claims(changes, alerts, metrics, events)
+    alerts = pair_alerts(sure)
+    metrics = compute_metrics(sure, alerts, incident)
+    claims = build_claims(changes, alerts, metrics, sure)
+    state = derive_state(incident, ordered)
 
     responders: dict[str, None] = {}
     services: dict[str, None] = {}
@@ -250,15 +258,16 @@ def build_report(
             for env in ref_values(e.refs, "environment"):
                 environments.setdefault(env, None)
 
-    resolved_at = metrics.resolution.at or incident.resolved_at
+    resolved_at = metrics.resolution.at or state.resolved_at
+    commander = state.commander.value_name or state.commander.value
     header = Header(
         incident_id=incident_id(incident.channel_name),
         title=f"Post-mortem: {incident_id(incident.channel_name)}",
         channel_id=incident.channel_id,
         channel_name=incident.channel_name,
-        status=incident.status,
-        severity=incident.severity,
-        commander=incident.commander_name or incident.commander_id,
+        status=state.status.value or incident.status,
+        severity=state.severity.value,
+        commander=commander,
         opened_at=incident.opened_at,
         resolved_at=resolved_at,
         services=tuple(services),
@@ -266,6 +275,7 @@ def build_report(
         tz_name=str(getattr(tz, "key", None) or now.astimezone(tz).tzname() or "UTC"),
         generated_at=now,
         postmortem_due=resolved_at + POSTMORTEM_DEADLINE if resolved_at else None,
+        state=state,
     )
     counts = Counts(
         messages=len(ordered),
@@ -287,7 +297,7 @@ def build_report(
         alerts=tuple(alerts),
         metrics=metrics,
         claims=tuple(claims),
-        artifacts=tuple(artifacts(events)),
+        artifacts=tuple(artifacts(sure)),
         flags=tuple(policy_flags(changes, policy)),
         actions=_actions(followups, now),
         responders=tuple(responders),

@@ -29,6 +29,8 @@ SUFFIX = ".md.j2"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # A single message can be 40,000 characters; a table cell beyond this helps nobody reading the draft.
 TIMELINE_TEXT_MAX = 8000
+# Marks a timeline kind whose confidence is weak (bot.domain.CONFIDENCE_LEVELS).
+UNCONFIRMED = "unconfirmed"
 
 
 class TemplateProblem(Exception):
@@ -85,13 +87,15 @@ def _or_prompt(value: object, prompt: str) -> str:
 
 
 def timeline_table(rows: tuple[TimelineRow, ...]) -> str:
-    """The `ts | kind | service | ref | summary` table of seed 000, built in Python for speed."""
+    """The `ts | kind | service | ref | summary` table of seed 000, built in Python for speed. A kind
+    the bot is unsure of says so (the timeline partial explains the marker)."""
     out = ["| ts | kind | service | ref | summary |", "| --- | --- | --- | --- | --- |"]
     append = out.append
     for r in rows:
         summary = f"{r.author}: {r.text}" if r.author else r.text
+        kind = f"{r.kind} ({UNCONFIRMED})" if r.unconfirmed else r.kind
         append(
-            f"| {r.iso} | {r.kind} | {md_cell(r.service)} | {md_cell(r.ref)} | "
+            f"| {r.iso} | {kind} | {md_cell(r.service)} | {md_cell(r.ref)} | "
             f"{md_cell(summary, TIMELINE_TEXT_MAX)} |"
         )
     return "\n".join(out)
@@ -162,6 +166,7 @@ class TemplateRenderer:
             "m": report.metrics,
             "timeline": report.timeline,
             "timeline_table": timeline_table(report.timeline),
+            "unconfirmed": tuple(r for r in report.timeline if r.unconfirmed),
             "decisions": report.decisions,
             "notes": report.notes,
             "changes": report.changes,

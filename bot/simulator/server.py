@@ -518,6 +518,29 @@ class SlackSimulator:
         block_id: str | None = None,
     ) -> int | None:  # fmt: skip
         """A user clicks a button of a channel message (or of an ephemeral message) from the bot."""
+        return await self._block_action(
+            user, message_channel, message_ts, action_id, block_id, {"value": value}
+        )
+
+    async def choose_option(
+        self, user: str, message_channel: str, message_ts: str, block_id: str, action_id: str, value: str
+    ) -> int | None:
+        """A user picks an option of a static_select; Slack sends the chosen option (its text and value)
+        as `selected_option`, and no `value`."""
+        ch = self.state.channel(message_channel)
+        ephemeral = next((e for e in self.state.ephemerals if e["ts"] == message_ts), None)
+        message = ephemeral if ephemeral is not None else self.state.message(ch, message_ts)
+        block = next(b for b in message.get("blocks") or [] if b.get("block_id") == block_id)
+        element = next(e for e in block.get("elements") or [] if e.get("action_id") == action_id)
+        option = next(o for o in element.get("options") or [] if o.get("value") == value)
+        return await self._block_action(
+            user, message_channel, message_ts, action_id, block_id, {"selected_option": option}
+        )
+
+    async def _block_action(
+        self, user: str, message_channel: str, message_ts: str, action_id: str, block_id: str | None,
+        chosen: dict[str, Any],
+    ) -> int | None:  # fmt: skip
         ch = self.state.channel(message_channel)
         author = self.state.user(user)
         ephemeral = next((e for e in self.state.ephemerals if e["ts"] == message_ts), None)
@@ -546,8 +569,12 @@ class SlackSimulator:
                 {
                     "action_id": action_id,
                     "block_id": block_id or found_block_id,
-                    "text": element.get("text", {"type": "plain_text", "text": action_id, "emoji": True}),
-                    "value": value,
+                    **(
+                        {"placeholder": element.get("placeholder")}
+                        if element.get("type", "button") != "button"
+                        else {"text": element.get("text", {"type": "plain_text", "text": action_id})}
+                    ),
+                    **chosen,
                     "type": element.get("type", "button"),
                     "action_ts": f"{self.state.clock():.6f}",
                 }

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.capture.entries import incident_changes
-from bot.capture.writer import STATUS_KINDS, EntryWriter
+from bot.capture.writer import EntryWriter
+from bot.incident_state import MOVER_KINDS, incident_changes
 from storage.batch import CoreStatements, PendingEntry, commit_batch
 from storage.db import Database
 from storage.models import EntryRow, IncidentRow, ProcessedEvent
@@ -146,7 +146,7 @@ async def test_sqlite_fast_path_writes_what_sqlalchemy_writes(tmp_path: Path) ->
         known: dict[str, tuple[int, datetime]] = {}
         fast = SQLiteBatchConnection(db.sync_engine)
         for batch in batches:
-            args = (batch, {"C1": "incident-42"}, dict(known), NOW, incident_changes, STATUS_KINDS)
+            args = (batch, {"C1": "incident-42"}, dict(known), NOW, incident_changes, MOVER_KINDS)
             if name == "core":
                 with db.sync_engine.begin() as conn:
                     outcome = commit_batch(CoreStatements(conn), *args)
@@ -166,7 +166,7 @@ async def test_fast_path_rows_read_back_through_sqlmodel(tmp_path: Path, kind: s
     fast = SQLiteBatchConnection(db.sync_engine)
     try:
         item = PendingEntry("Ev1", values(1, kind))
-        fast.run(commit_batch, [item], {"C1": "incident-42"}, {}, NOW, incident_changes, STATUS_KINDS)
+        fast.run(commit_batch, [item], {"C1": "incident-42"}, {}, NOW, incident_changes, MOVER_KINDS)
         async with db.session() as session:
             row = (await session.execute(select(EntryRow))).scalars().one()
         assert {k: getattr(row, k) for k in item.values} == item.values

@@ -27,6 +27,11 @@ INCIDENT = Incident(
     commander_id="U_CAROL",
     commander_name="carol",
     id=1042,
+    # Set by a person (`/postmortem severity|ic`): nothing in the timeline names them.
+    severity_set_by="U_CAROL",
+    severity_set_at=T0 + timedelta(minutes=6),
+    commander_set_by="U_CAROL",
+    commander_set_at=T0 + timedelta(minutes=6),
 )
 
 _seq = 0

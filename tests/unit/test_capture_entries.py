@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.capture.classify import Classifier
-from bot.capture.entries import author_of, entry_values, incident_changes, ts_to_datetime
+from bot.capture.entries import author_of, entry_values, ts_to_datetime
 
 NOW = datetime(2026, 2, 10, 11, 0, tzinfo=UTC)
 
@@ -37,19 +37,4 @@ def test_hand_captured_chatter_becomes_a_locked_note() -> None:
     assert (row["kind"], row["kind_locked"], row["capture"]) == ("note", True, "reaction")
     auto = values({"user": "U1", "text": "EU customers report blank pages", "ts": "1.0"})
     assert (auto["kind"], auto["kind_locked"]) == ("other", False)
-
-
-def test_incident_changes_follow_the_entry() -> None:
-    def entry(kind: str, text: str, author_kind: str = "human") -> dict:
-        return {"kind": kind, "text": text, "author_id": "U9", "author_kind": author_kind,
-                "occurred_at": NOW}  # fmt: skip
-
-    assert incident_changes(entry("resolved", "all clear, closing"), "mitigated") == {
-        "status": "resolved", "resolved_at": NOW, "resolved_by": "U9",
-    }  # fmt: skip
-    assert incident_changes(entry("resolved", "closing again"), "resolved") == {}
-    assert incident_changes(entry("mitigated", "recovered"), "open") == {"status": "mitigated"}
-    assert incident_changes(entry("mitigated", "recovered"), "resolved") == {}
-    assert incident_changes(entry("ack", "IC here, taking over"), "open") == {"commander_id": "U9"}
-    assert incident_changes(entry("ack", "IC here", author_kind="bot"), "open") == {}
-    assert incident_changes(entry("decision", "Raising to sev-2"), "open") == {"severity": "SEV2"}
+    assert (row["confidence"], auto["confidence"]) == ("confirmed", "strong")

@@ -1,7 +1,7 @@
-"""Block Kit button clicks: Done / Snooze on the follow-up reminder DM.
+"""Block Kit clicks: Done / Snooze on the follow-up reminder DM; kind / take out in `/postmortem review`.
 
-Thin: read the click, let `bot.followups.service` decide and store, then redraw the DM in place
-(or tell the clicker, only them, why nothing changed).
+Thin: read the click, let `bot.followups.service` or `bot.review` decide and store, then redraw the
+DM in place (or tell the clicker, only them, what happened).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bot import review
 from bot.followups import blocks, service
 from storage import followups as store
 
@@ -39,6 +40,30 @@ def register(app: AsyncApp, services: Services) -> None:
     app.action(blocks.ACTION_DONE)(on_done)
     app.action(blocks.ACTION_SNOOZE_DAY)(on_snooze_day)
     app.action(blocks.ACTION_SNOOZE_WEEK)(on_snooze_week)
+    register_review(app, services)
+
+
+def register_review(app: AsyncApp, services: Services) -> None:
+    async def on_set_kind(ack: Callable[..., Awaitable[Any]], body: dict[str, Any], respond: Any) -> None:
+        await ack()
+        user, channel, _ts, _blocks, _value = _click(body)
+        action = (body.get("actions") or [{}])[0]
+        choice = review.parse_kind_choice(str((action.get("selected_option") or {}).get("value") or ""))
+        if choice is None:
+            await _tell(services, respond, channel, user, review.bad_choice(services))
+            return
+        await _tell(services, respond, channel, user, await review.set_kind(services, user, *choice))
+
+    async def on_take_out(ack: Callable[..., Awaitable[Any]], body: dict[str, Any], respond: Any) -> None:
+        await ack()
+        user, channel, _ts, _blocks, value = _click(body)
+        if not value.isdigit():
+            await _tell(services, respond, channel, user, review.bad_choice(services))
+            return
+        await _tell(services, respond, channel, user, await review.take_out(services, user, int(value)))
+
+    app.action(review.ACTION_SET_KIND)(on_set_kind)
+    app.action(review.ACTION_TAKE_OUT)(on_take_out)
 
 
 def _click(body: dict[str, Any]) -> tuple[str, str | None, str | None, list[dict[str, Any]], str]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
+from bot import incident_record, review
 from bot.postmortem.render import TemplateProblem
 from bot.postmortem.text import neutralise_mentions
 from bot.slack.context import ChannelRef, CommandContext, CommandReply
@@ -17,13 +18,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Subcommands about the incident's record and the review step (bot.incident_record, bot.review).
+RECORD_VERBS = (*incident_record.VERBS, "review")
+
 USAGE = """*Usage*
 `/postmortem help` — this help and the available templates
 `/postmortem draft [template]` — post the post-mortem draft in this channel
 `/postmortem note <text>` — add a note to the incident timeline
 `/postmortem followup add <@user> <description> [due:YYYY-MM-DD|+3d|tomorrow] [priority:high|medium|low]`
 `/postmortem followup list [mine]`
-`/postmortem followup done <id>`"""
+`/postmortem followup done <id>`
+`/postmortem status <open|mitigated|resolved>` — set the incident's status
+`/postmortem ic <@user>` — set the incident commander
+`/postmortem severity <SEV1..SEV5|P0..P4>` — set the severity
+`/postmortem review` — check the entries the bot is least sure about"""
 
 
 def usage(services: Services, problem: str | None = None) -> str:
@@ -57,6 +65,9 @@ def register(app: AsyncApp, services: Services) -> None:
             )
             if reply.public:
                 services.tasks.spawn(_post_public(services, ref.id, reply.public), name="followup public")
+            return
+        if verb in RECORD_VERBS:
+            await _record(services, ack, ref, command, verb, rest)
             return
         if verb not in ("draft", "note"):
             await ack(
@@ -115,6 +126,37 @@ async def _context(services: Services, ref: ChannelRef, command: dict[str, Any])
         incident_id=incident_id,
         now=services.clock(),
     )
+
+
+async def _record(
+    services: Services, ack: Any, ref: ChannelRef, command: dict[str, Any], verb: str, rest: str
+) -> None:
+    """`status`, `ic`, `severity` and `review`: ephemeral answers, and only in an incident channel."""
+    if not ref.is_incident:
+        await ack(
+            text=f"<#{ref.id}> is not an incident channel (names matching "
+            f"`{services.settings.scribe_channel_pattern}`), so it has no incident record.",
+            response_type="ephemeral",
+        )
+        return
+    user_id = command["user_id"]
+    if verb == "review":
+        if rest:
+            await ack(text=usage(services, "`review` takes nothing after it."), response_type="ephemeral")
+            return
+        text, blocks = await review.review(services, ref, user_id)
+        await ack(text=text, blocks=blocks, response_type="ephemeral")
+        return
+    change = incident_record.parse(verb, rest)
+    if change is None:
+        problem = incident_record.texts(services).bad_value(verb, rest)
+        await ack(text=neutralise_mentions(usage(services, str(problem))), response_type="ephemeral")
+        return
+    if not await incident_record.may_change(services, ref.id, user_id):
+        await ack(text=str(incident_record.texts(services).not_member()), response_type="ephemeral")
+        return
+    reply = await incident_record.apply(services, ref, user_id, command.get("user_name"), change)
+    await ack(text=reply, response_type="ephemeral")
 
 
 async def _post_public(services: Services, channel_id: str, text: str) -> None:
