@@ -67,6 +67,12 @@ BUILD = "<https://app.circleci.com/pipelines/gh/acme/basket/4411|CIRCLE CI BUILD
             {"commit": "9e8d7c6"},
         ),
         (orb_basic(*SUCCEEDED, {"Job": "lint", "Project": "basket", "Branch": "feat/x"}), "other", {}),
+        # The header's emoji as Slack may render it back, not as the template wrote it.
+        (
+            orb_basic("Job Failed. 🔴", "", {"Job": "deploy", "Project": "basket"}),
+            "deploy",
+            {"service": "basket"},
+        ),
         (
             orb_basic(
                 "Deployment Successful! :tada:",

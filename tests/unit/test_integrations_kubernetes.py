@@ -120,3 +120,35 @@ def test_botkube_image_tag_that_is_no_version_gives_none() -> None:
     diff = "spec.template.spec.containers[*].image:\n\t-: acme/cart:latest\n\t+: acme/cart:sha-9f1c2e7"
     c = judge(botkube("💡 apps/v1/deployments updated", DEPLOYMENT, [diff]))
     assert (c.kind, c.refs) == ("deploy", {"service": "cart"})
+
+
+# --- Flux notification-controller: the service of a Kustomization event --------------------------------
+
+
+def flux(author: str, message: str) -> dict[str, Any]:
+    revision = {"title": "revision", "value": "main@sha1:4c3b2a1908f7e6d5c4b3a2918f7e6d5c4b3a2910"}
+    return {"attachments": [{"author_name": author, "text": message, "fields": [revision]}]}
+
+
+@pytest.mark.parametrize(
+    ("author", "message", "service"),
+    [
+        (
+            "kustomization/apps.flux-system",
+            "Deployment/retail/cart configured\nService/retail/cart unchanged",
+            "cart",
+        ),
+        (
+            "kustomization/retail.flux-system",
+            "Health check failed after 2m0s: [StatefulSet/retail/cart-db status]",
+            "cart-db",
+        ),
+        ("kustomization/retail.flux-system", "Health check passed in 12.5s", "retail"),
+        ("kustomization/apps.flux-system", "Health check passed in 12.5s", None),
+    ],
+)
+def test_flux_kustomization_service_is_the_workload_it_names(
+    author: str, message: str, service: str | None
+) -> None:
+    c = judge(flux(author, message))
+    assert (c.kind, c.source, c.refs.get("service")) == ("deploy", "flux", service)

@@ -107,6 +107,16 @@ def test_cloudwatch_alarms(payload: dict[str, Any], kind: str, refs: dict[str, s
     assert (c.kind, c.refs, c.source) == (kind, refs, "aws-cloudwatch")
 
 
+def test_cloudwatch_fields_without_the_title_or_backticks() -> None:
+    names = ("Alarm Name", "Alarm Description", "Alarm reason", "Old State", "Current State")
+    values = ("queue-depth", "Depth of the mail queue", "Threshold Crossed", "OK", "ALARM")
+    fields = [{"title": t, "value": v, "short": True} for t, v in zip(names, values, strict=True)]
+    c = judge(
+        {"attachments": [{"color": "danger", "fallback": "Alarm queue-depth triggered", "fields": fields}]}
+    )
+    assert (c.kind, c.refs, c.source) == ("alert_firing", {"alert": "queue-depth"}, "aws-cloudwatch")
+
+
 def test_a_status_field_alone_is_not_cloudwatch() -> None:
     c = judge({"attachments": [{"title": "nightly export", "fields": [{"title": "Status", "value": "OK"}]}]})
     assert c.source != "aws-cloudwatch"
@@ -178,5 +188,8 @@ def test_honeybadger(message: str, kind: str, refs: dict[str, str]) -> None:
     assert (c.kind, c.refs, c.source) == (kind, refs, "honeybadger")
 
 
-def test_a_log_forwarders_bracketed_level_is_not_honeybadger() -> None:
-    assert judge({"text": "[ERROR] KeyError: 'user_id'"}).source != "honeybadger"
+@pytest.mark.parametrize(
+    "text", ["[ERROR] KeyError: 'user_id'", "[ci/main] Build: failed", "[P2] Triggered: disk"]
+)
+def test_other_bracketed_bots_are_not_honeybadger(text: str) -> None:
+    assert judge({"text": text}).source != "honeybadger"

@@ -29,7 +29,7 @@ from bot.capture.integrations.common import (
 )
 from bot.capture.integrations.registry import Match, Message, clean, integration
 
-_JOB_HEADER = re.compile(r"^Job (Failed|Succeeded)\. :(?:red_circle|white_check_mark):", re.M)
+_JOB_HEADER = re.compile(r"^Job (?:Failed|Succeeded)\.", re.M)
 _JOB = field_line("Job")
 _PROJECT = field_line("Project")
 _TAG = field_line("Tag")

@@ -3,7 +3,7 @@
 * terraform-aws-modules/terraform-aws-notify-slack `functions/notify_slack.py`
   `format_cloudwatch_alarm`: text `AWS CloudWatch notification - <alarm>`, then Alarm Name /
   Alarm Description / Alarm reason / Old State / Current State / Link to Alarm fields, values in
-  backticks.
+  backticks (older releases and forks: the same fields, no text, no backticks).
 * blueimp/aws-lambda `cloudwatch-alarm-to-slack/index.js` `buildSlackMessage`: title = alarm name,
   text = alarm description, fields Status (the new state) and Region.
 
@@ -33,11 +33,9 @@ def _match(state: str | None, alarm: str | None) -> Match | None:
 @integration("aws_cloudwatch", order=14)
 def parse(msg: Message) -> Match | None:
     text = msg.text
-    if "CloudWatch notification" in text:
-        title = _TITLE.search(text)
-        if title is None:
-            return None
-        alarm = field_value(text, _ALARM_NAME) or title.group(1).strip()
+    if "Current State:" in text and "Alarm Name:" in text:
+        title = _TITLE.search(text) if "CloudWatch notification" in text else None
+        alarm = field_value(text, _ALARM_NAME) or (title.group(1).strip() if title else None)
         return _match(field_value(text, _CURRENT), alarm)
     if "\nStatus: " not in text or "\nRegion: " not in text:
         return None

@@ -26,7 +26,11 @@ _HEALTH = re.compile(
     r"\bhealth check (?:passed|failed)|\bfailed after\b|\bbuild failed\b|\bapply failed\b", re.I
 )
 # A Kustomization applies many objects; the workload its change set or health check names is the
-# service (`Deployment/shop/cart created`), not the Kustomization's own name (`apps`).
+# service (`Deployment/shop/cart created`). Without one, the Kustomization's own name is, unless it
+# is one of the grouping names of Flux's documented repository layouts.
+_LAYOUT_NAMES = frozenset(
+    {"apps", "infrastructure", "infra", "infra-controllers", "infra-configs", "flux-system"}
+)
 _WORKLOAD = re.compile(r"\b(?:Deployment|StatefulSet|DaemonSet|Rollout)/[\w-]{1,63}/([\w.-]{1,253})\b")
 _CHART = re.compile(r"\bchart\s{1,2}[\w.-]{1,100}@(v?\d{1,6}(?:\.\d{1,6}){1,3}(?:[-+][\w.]{1,30})?)")
 _REVISION = re.compile(
@@ -53,7 +57,7 @@ def parse(msg: Message) -> Match | None:
     service = name
     if resource_kind == "kustomization":
         workload = _WORKLOAD.search(msg.text)
-        service = workload.group(1) if workload else None
+        service = workload.group(1) if workload else (name if name not in _LAYOUT_NAMES else None)
     chart = _CHART.search(msg.text)
     rev = _REVISION.search(msg.text)
     return Match(

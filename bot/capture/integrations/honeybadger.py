@@ -19,8 +19,12 @@ from bot.capture import refs as R
 from bot.capture.integrations.registry import Match, Message, clean, integration
 
 _PREFIX = re.compile(r"\[([^\]\[/\n]{1,100})(?:/([^\]\[/\n]{1,60}))?\] (\S[^\n]{0,1000})")
-# Ruby/Python/JS error classes: `NoMethodError`, `Net::ReadTimeout`, `ActiveRecord::ConnectionTimeoutError`.
-_CLASS = r"[A-Z][A-Za-z0-9_]{0,80}(?:::[A-Z][A-Za-z0-9_]{0,80}){0,5}"
+# Ruby/Python/JS error classes: `NoMethodError`, `Net::ReadTimeout`, `PG::ConnectionBad` - namespaced or
+# named for an error, so that "[ci/main] Build: failed" from some other bot is not taken for one.
+_CLASS = (
+    r"(?:[A-Z][A-Za-z0-9_]{0,80}(?:::[A-Z][A-Za-z0-9_]{0,80}){1,5}"
+    r"|[A-Z][A-Za-z0-9_]{0,80}(?:Error|Exception|Timeout|Interrupt|Failure|Fault))"
+)
 _OCCURRED = re.compile(rf"({_CLASS}): \S")
 _RATE = re.compile(rf"{_CLASS} has occurred \d{{0,9}} ?time")
 _RESOLVED = re.compile(rf"{_CLASS} resolved by\b")

@@ -21,13 +21,13 @@ _ANNOUNCES = re.compile(
     r"\b(?:deploy(?:ing|ed)|redeploy(?:ing|ed)|roll(?:ing|ed)\s?(?:out|back)|rollback (?:started|complete|"
     r"succeeded|failed)|releas(?:ing|ed)|promot(?:ing|ed)|revert(?:ing|ed)|upgrad(?:ing|ed)|sync(?:ing|ed))\b"
 )
-_LOWER_HINTS = ("state", "snapshot", "inventory", "currently", "current ")
 
 
 @integration("state_report", order=190)
 def parse(msg: Message) -> Match | None:
     low = msg.lower
-    if not any(hint in low for hint in _LOWER_HINTS):
+    # Every `_STATE` branch contains one of these words ("currently" contains "current").
+    if "current" not in low and "state" not in low and "snapshot" not in low and "inventory" not in low:
         return None
     state = _STATE.search(low)
     if state is None:
