@@ -63,7 +63,8 @@ def what_changed(
     added = [(k, label, v) for k, label, v in cur["changes"] if (k, label) not in old_changes]
     for kind, label, ver in added[:3]:
         to = f" to {ver}" if kind == "rollback" and ver and ver not in label else ""
-        parts.append(f"{kind} {label}{to} added")
+        name = label if label.startswith(kind) else f"{kind} {label}"  # an id-less label names its kind
+        parts.append(f"{name}{to} added")
     if len(added) > 3:
         parts.append(f"{len(added) - 3} more changes added")
 

@@ -198,3 +198,18 @@ async def test_a_human_line_sharing_a_change_id_carries_the_deploy_bots_service(
             "checkout",
             "? → v5.1.0",
         )
+
+
+async def test_a_rollback_is_never_paired_with_a_deploy_to_the_version_it_returns_to(db_url: str) -> None:
+    async with Harness(db_url, scribe_services="api") as h:
+        channel, alice, bot = await incident(h, "incident-2601")
+        await h.sim.post_message(channel, bot, "Deploying api v1.3.0 (DEP-5)")
+        await h.sim.post_message(channel, bot, "Pre-deployment state captured: production at v1.2.3")
+        await h.sim.post_message(channel, alice, "rolling back api to v1.2.3")
+        await settle(h)
+        markdown, summary = await draft(h, channel, alice)
+
+        (line,) = rollback_lines(markdown)
+        assert line == "api: Failed version v1.3.0 → rolled back to v1.2.3"
+        for text in (markdown, summary):
+            assert "Failed version v1.2.3" not in text

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from bot.capture.known_services import REFRESH, KnownServices, channel_service
 from bot.tasks import BackgroundTasks
+from storage import entries as entry_store
 from storage import services as service_store
 from storage.db import Database
-from tests.e2e.harness import Clock
+from tests.e2e.harness import Clock, Harness
+from tests.e2e.test_cli import run
 
 
 async def test_a_name_learned_on_one_replica_is_seen_on_another_after_the_refresh(db_url: str) -> None:
@@ -69,3 +71,24 @@ def test_channel_names_give_a_service_only_when_one_is_there() -> None:
     assert channel_service("#incident_checkout_latency") == "checkout"
     for name in ("incident-1042", "inc-2026-01-05-sev1-outage", "incident-", None):
         assert channel_service(name) is None
+
+
+async def test_reclassification_uses_the_catalogue(db_url: str) -> None:
+    async with Harness(db_url) as h:
+        alice = h.sim.add_user("alice")
+        channel = h.sim.add_channel("incident-2801", members=[alice])
+        said = await h.sim.post_message(channel, alice, "LEDGER rollback to v4.1.0 started")
+        await h.idle()
+        async with h.db.session() as session:
+            before = await entry_store.get(session, channel, said.ts)
+        assert before is not None and "service" not in before.refs
+
+    result = run("reclassify", env={"DATABASE_URL": db_url, "SCRIBE_SERVICES": "ledger"})
+    assert result.returncode == 0, result.stderr
+    db = Database(db_url)
+    try:
+        async with db.session() as session:
+            after = await entry_store.get(session, channel, said.ts)
+    finally:
+        await db.dispose()
+    assert after is not None and (after.kind, after.refs.get("service")) == ("rollback", "LEDGER")

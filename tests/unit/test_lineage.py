@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.domain import RefValue, TimelineEntry
+from bot.domain import Incident, RefValue, TimelineEntry
+from bot.postmortem.assemble import build_report
 from bot.postmortem.lineage import trace
+from bot.postmortem.policy import Policy
+from bot.postmortem.render import TemplateRenderer
+from bot.postmortem.summary import summary_blocks
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -52,30 +56,41 @@ def test_a_rollback_of_one_service_is_never_paired_with_another_services_deploy(
     assert web.rolled_back_by is None
 
 
+def two_deploys_two_rollbacks() -> list[TimelineEntry]:
+    """web and checkout deployed by a bot, then each rolled back by a person, checkout first."""
+    return [
+        entry(
+            0,
+            "deploy",
+            "Deploying web v1.0.2 (DEP-1)",
+            bot=True,
+            service="web",
+            version="v1.0.2",
+            change_id="DEP-1",
+        ),
+        entry(
+            1,
+            "deploy",
+            "Deploying checkout v5.1.0 (DEP-2)",
+            bot=True,
+            service="checkout",
+            version="v5.1.0",
+            change_id="DEP-2",
+        ),
+        entry(10, "rollback", "rolling back checkout to v5.0.9", service="checkout", version="v5.0.9"),
+        entry(12, "rollback", "rolling back web to v1.0.1", service="web", version="v1.0.1"),
+    ]
+
+
 def test_two_rollbacks_of_two_services_are_each_paired_with_their_own_deploy():
+    first, second, checkout_rb, web_rb = two_deploys_two_rollbacks()
     lineage = trace(
         [
-            entry(
-                0,
-                "deploy",
-                "Deploying web v1.0.2 (DEP-1)",
-                bot=True,
-                service="web",
-                version="v1.0.2",
-                change_id="DEP-1",
-            ),
-            entry(
-                1,
-                "deploy",
-                "Deploying checkout v5.1.0 (DEP-2)",
-                bot=True,
-                service="checkout",
-                version="v5.1.0",
-                change_id="DEP-2",
-            ),
+            first,
+            second,
             entry(2, "deploy", "Deploy of web succeeded", bot=True, service="web"),
-            entry(10, "rollback", "rolling back checkout to v5.0.9", service="checkout", version="v5.0.9"),
-            entry(12, "rollback", "rolling back web to v1.0.1", service="web", version="v1.0.1"),
+            checkout_rb,
+            web_rb,
             entry(15, "rollback", "Rollback of web completed", bot=True, service="web"),
         ]
     )
@@ -248,3 +263,28 @@ def test_progress_counts_are_not_versions():
     )
     (change,) = lineage.changes
     assert change.version == "v5.1.0"
+
+
+def test_every_built_in_template_shows_every_rollback_with_its_own_service():
+    entries = two_deploys_two_rollbacks()
+    report = build_report(
+        Incident("C1", "incident-9", "open", T0),
+        entries,
+        [],
+        now=T0 + timedelta(hours=3),
+        tz=UTC,
+        policy=Policy(),
+    )
+    lines = (
+        "checkout: Failed version v5.1.0 → rolled back to v5.0.9",
+        "web: Failed version v1.0.2 → rolled back to v1.0.1",
+    )
+    renderer = TemplateRenderer()
+    for name in renderer.names():
+        text = renderer.render(name, report)
+        assert all(line in text for line in lines), name
+    rollback = renderer.render("rollback", report)
+    assert "**Failed Version (checkout)**: v5.1.0 (DEP-2)" in rollback
+    assert "**Failed Version (web)**: v1.0.2 (DEP-1)" in rollback
+    _blocks, fallback = summary_blocks(report, version=1, changed=None)
+    assert all(line in fallback for line in lines)
