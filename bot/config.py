@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     scribe_reminder_lease_seconds: float | None = Field(default=None, gt=0)  # default: 10 x interval
     scribe_quiet_hours: str | None = None  # e.g. "22:00-08:00" in the owner's Slack time zone
     scribe_postmortem_due_hours: float = Field(default=48, gt=0)
+    scribe_canvas: str = "on"  # the live post-mortem canvas: on | off
+    # How long an incident's changes are gathered before its canvas is edited (bursts → few edits).
+    scribe_canvas_debounce_seconds: float = Field(default=2.0, gt=0, le=60, allow_inf_nan=False)
 
     @field_validator(
         "scribe_templates_dir", "scribe_rules_file", "scribe_change_window", "scribe_quiet_hours",
@@ -81,6 +84,14 @@ class Settings(BaseSettings):
                 load_rules(value)
             except RulesError as exc:
                 raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("scribe_canvas")
+    @classmethod
+    def _on_off(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("on", "off"):
+            raise ValueError("must be on or off")
         return value
 
     @field_validator("scribe_channel_pattern")

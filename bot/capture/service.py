@@ -86,6 +86,8 @@ class CaptureService:
         self.clock, self.tasks, self.settings = clock, tasks, settings
         self.writer = EntryWriter(db, clock)
         self.enrichment = EnrichmentQueue(tasks, self._enrich)
+        # Told the channel id whenever an incident's entries change (the live canvas listens).
+        self.changed: Callable[[str], None] = lambda _channel_id: None
 
     async def close(self) -> None:
         await self.writer.close()
@@ -102,6 +104,8 @@ class CaptureService:
         if values["author_kind"] == "human" and values["author_id"] and not values["author_name"]:
             values["author_name"] = self.gateway.cached_user_name(values["author_id"])
         stored = await self.writer.submit(PendingEntry(event_id, values), channel.name or channel.id)
+        if stored:
+            self.changed(channel.id)
         enrichment = self._enrichment_for(values) if stored else None
         if enrichment is not None:
             self.enrichment.put(enrichment)
@@ -126,6 +130,7 @@ class CaptureService:
             if not row.kind_locked:
                 row.kind, row.refs, row.source = kind, refs, source
             session.add(row)
+        self.changed(channel.id)
 
     async def on_deleted(self, channel: ChannelRef, event: Mapping[str, Any], event_id: str | None) -> None:
         ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
@@ -136,6 +141,7 @@ class CaptureService:
             if event_id and not await event_store.claim_event(session, event_id, now):
                 return
             await entry_store.mark_deleted(session, channel.id, ts, now)
+        self.changed(channel.id)
 
     # -- responders steering -------------------------------------------------------------------
 
@@ -147,13 +153,17 @@ class CaptureService:
         async with self.db.transaction() as session:
             row = await entry_store.get(session, channel.id, message["ts"])
             if row is None:
-                return await self._store(session, channel, message, capture=via, now=now) is not None
-            row.hidden = False
-            if row.kind == "other":
-                row.kind, row.kind_locked = "note", True
-            row.capture = via
-            session.add(row)
-            return True
+                stored = await self._store(session, channel, message, capture=via, now=now) is not None
+            else:
+                row.hidden = False
+                if row.kind == "other":
+                    row.kind, row.kind_locked = "note", True
+                row.capture = via
+                session.add(row)
+                stored = True
+        if stored:
+            self.changed(channel.id)
+        return stored
 
     async def take_out(self, channel: ChannelRef, ts: str, *, only_if_captured_by: str | None = None) -> bool:
         async with self.db.transaction() as session:
@@ -162,7 +172,8 @@ class CaptureService:
                 return False
             row.hidden = True
             session.add(row)
-            return True
+        self.changed(channel.id)
+        return True
 
     async def add_note(self, channel: ChannelRef, user_id: str, user_name: str | None, text: str) -> str:
         now = self.clock()
@@ -192,7 +203,8 @@ class CaptureService:
             values["ts"] = f"note-{ts}"
             values["kind_locked"] = True
             await entry_store.insert(session, values)
-            return str(values["kind"])
+        self.changed(channel.id)
+        return str(values["kind"])
 
     # -- backfill ----------------------------------------------------------------------------
 
@@ -218,6 +230,8 @@ class CaptureService:
                     added += 1
         async with self.db.transaction() as session:
             await incident_store.set_backfilled(session, channel.id, now)
+        if added:
+            self.changed(channel.id)
         return added
 
     # -- internals ---------------------------------------------------------------------------
