@@ -90,7 +90,7 @@ def build_services(
             text=lambda: renderer.env.get_template("live/canvas.j2").module,
             tz=settings.zone,
             clock=clock,
-            tuning=CanvasTuning(debounce=settings.scribe_canvas_debounce_seconds),
+            tuning=CanvasTuning.for_debounce(settings.scribe_canvas_debounce_seconds),
         )
         capture.changed = canvas.notify
     return Services(

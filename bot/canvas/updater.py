@@ -60,6 +60,12 @@ class CanvasTuning:
     backoff: float = 5.0  # seconds before retrying an incident whose update failed
     watch_days: float = 14.0  # incidents opened longer ago than this are left alone by the poll
 
+    @classmethod
+    def for_debounce(cls, debounce: float) -> CanvasTuning:
+        # Changes made elsewhere (a command, another replica) are found by the poll: keep it a few
+        # debounces long, so that they too reach the canvas well within the 15 s freshness target.
+        return cls(debounce=debounce, poll=min(5.0, max(0.25, 2.5 * debounce)))
+
 
 @dataclass
 class CanvasStats:
