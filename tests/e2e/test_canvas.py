@@ -5,6 +5,7 @@ production one unless a test says otherwise."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from collections.abc import Callable
@@ -176,7 +177,7 @@ async def test_rate_limited_edits_are_retried_and_converge(db_url: str) -> None:
         await until(lambda: "api 3.1.0" in text_of(h, chan))
         limited = [c for c in h.sim.calls_to("canvases.edit") if c.error == "ratelimited"]
         assert len(limited) == 3
-        gaps = [b.at - a.at for a, b in zip(limited, limited[1:], strict=False)]
+        gaps = [b.at - a.at for a, b in itertools.pairwise(limited)]
         assert all(gap >= 0.9 for gap in gaps), gaps  # Retry-After honoured
 
 
