@@ -109,6 +109,7 @@ async def run_demo(keep: Path | None = None, out: Any = None) -> int:
         slack_signing_secret=sim.signing_secret,
         slack_api_url=sim.api_url,
         database_url=database_url,
+        scribe_canvas_debounce_seconds=0.5,
     )
     app = create_web_app(settings, reminders=False, startup_backfill=False)
     runner = web.AppRunner(app)
@@ -128,6 +129,8 @@ async def run_demo(keep: Path | None = None, out: Any = None) -> int:
             rows = await entry_store.timeline(session, incident.id)
         print(f"Replayed {len(sample['messages'])} messages into #{sample['channel']}.\n", file=out)
         _print_timeline(rows, out)
+        if services.canvas is not None:
+            await services.canvas.idle()  # the canvas exists before the draft, which then edits it
 
         result = await sim.slash_command(channel, users["carol"], "draft")
         await services.tasks.idle()
@@ -141,6 +144,16 @@ async def run_demo(keep: Path | None = None, out: Any = None) -> int:
         print("\n" + latest.content.decode("utf-8"), file=out)
         print(f"Draft posted in #{sample['channel']} of the simulated Slack as {latest.name}", file=out)
         print(f"Draft saved to {draft_path}", file=out)
+        if services.canvas is not None:
+            await services.canvas.idle()
+            canvas = sim.canvases.canvas_of(channel)
+            if canvas is not None:
+                canvas_path = workdir / "canvas.md"
+                canvas_path.write_text(canvas.markdown + "\n", encoding="utf-8")
+                edits = len(sim.calls_to("canvases.edit"))
+                print(f"\nLive canvas “{canvas.title}” ({edits} section edits after creation):\n", file=out)
+                print(canvas.markdown, file=out)
+                print(f"\nCanvas saved to {canvas_path}", file=out)
         print(f"Demo database: {db_path}", file=out)
         return 0
     finally:
