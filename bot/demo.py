@@ -145,6 +145,7 @@ async def run_demo(keep: Path | None = None, out: Any = None) -> int:
         print(f"Draft posted in #{sample['channel']} of the simulated Slack as {latest.name}", file=out)
         print(f"Draft saved to {draft_path}", file=out)
         if services.canvas is not None:
+            services.canvas.notify(channel, now=True)  # the poll would find the draft within seconds
             await services.canvas.idle()
             canvas = sim.canvases.canvas_of(channel)
             if canvas is not None:
