@@ -9,6 +9,8 @@ Prints figures; asserts nothing about timings.
 
     .venv/bin/python bench/canvas.py
     .venv/bin/python bench/canvas.py --database-url postgresql+asyncpg://user:pw@127.0.0.1/db
+
+For PostgreSQL a fresh database is created next to the given one for each scenario and dropped.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
@@ -60,7 +64,7 @@ def max_per_minute(times: list[float]) -> int:
     return best
 
 
-async def scenario(database_url: str, storm: bool) -> dict[str, float]:
+async def scenario(database_url: str, storm: bool, debounce: float) -> dict[str, float]:
     sim = SlackSimulator(echo_bot_events=False)
     await sim.start()
     db = Database(database_url)
@@ -73,6 +77,7 @@ async def scenario(database_url: str, storm: bool) -> dict[str, float]:
         slack_api_url=sim.api_url,
         database_url=database_url,
         scribe_mark_reaction="",
+        scribe_canvas_debounce_seconds=debounce,
     )
     app = create_web_app(settings, reminders=False, startup_backfill=False)
     runner = web.AppRunner(app, access_log=None)
@@ -152,20 +157,47 @@ def report(name: str, r: dict[str, float]) -> None:
     print(f"  edits per captured entry         {r['edits_per_entry']:.2f}")
     p50, p95, top = r["fresh_p50"], r["fresh_p95"], r["fresh_max"]
     print(f"  freshness p50 / p95 / max        {p50:.1f} s / {p95:.1f} s / {top:.1f} s")
-    print(
-        f"  everything on the canvas after   {r['converged_s']:.1f} s  ({r['lookups']:.0f} section lookups)"
-    )
+    print(f"  updater idle after              {r['converged_s']:.1f} s  ({r['lookups']:.0f} section lookups)")
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", help="default: a temporary SQLite file per scenario")
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL server to create a fresh database on per scenario (default: SQLite)",
+    )
     args = parser.parse_args()
     print(f"{INCIDENTS} incidents × {MESSAGES} messages in {SECONDS:.0f} s, production canvas settings")
-    for name, storm in (("normal", False), ("429 storm (Retry-After: 5 on canvases.edit)", True)):
+    scenarios = (
+        ("normal (2 s debounce, the default)", False, 2.0),
+        ("0.05 s debounce: the shared edit budget paces the edits", False, 0.05),
+        ("429 storm (Retry-After: 5 on canvases.edit), default debounce", True, 2.0),
+    )
+    for name, storm, debounce in scenarios:
+        if args.database_url:
+            async with fresh_postgres(args.database_url) as url:
+                report(name, await scenario(url, storm, debounce))
+            continue
         with tempfile.TemporaryDirectory() as tmp:
-            url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
-            report(name, await scenario(url, storm))
+            report(name, await scenario(f"sqlite+aiosqlite:///{tmp}/bench.db", storm, debounce))
+
+
+@contextlib.asynccontextmanager
+async def fresh_postgres(url: str) -> AsyncIterator[str]:
+    """A new database next to the given one for one scenario, dropped afterwards."""
+    import asyncpg
+
+    name = f"scribe_bench_{uuid.uuid4().hex[:10]}"
+    admin = url.replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(admin)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    try:
+        yield f"{url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        conn = await asyncpg.connect(admin)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
 
 
 if __name__ == "__main__":
