@@ -26,14 +26,10 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from aiohttp import web
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import SERVICES_KEY, create_web_app
-from bot.config import load_settings
+from bot.demo import serve_against
 from bot.simulator.server import SlackSimulator
-from storage.db import Database
 
 INCIDENTS, MESSAGES, SECONDS = 3, 40, 10.0
 # What responders and integrations post during an incident; `other` (chatter) never reaches the canvas.
@@ -67,25 +63,9 @@ def max_per_minute(times: list[float]) -> int:
 async def scenario(database_url: str, storm: bool, debounce: float) -> dict[str, float]:
     sim = SlackSimulator(echo_bot_events=False)
     await sim.start()
-    db = Database(database_url)
-    await db.migrate()
-    await db.dispose()
-    settings = load_settings(
-        _env_file=None,
-        slack_bot_token=sim.bot_token,
-        slack_signing_secret=sim.signing_secret,
-        slack_api_url=sim.api_url,
-        database_url=database_url,
-        scribe_mark_reaction="",
-        scribe_canvas_debounce_seconds=debounce,
+    runner, services, _port = await serve_against(
+        sim, database_url, scribe_mark_reaction="", scribe_canvas_debounce_seconds=debounce
     )
-    app = create_web_app(settings, reminders=False, startup_backfill=False)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    sim.bot_url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/slack/events"  # type: ignore[union-attr]
-    services = app[SERVICES_KEY]
     assert services.canvas is not None
     try:
         user = sim.add_user("alice")

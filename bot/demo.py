@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bot.app import SERVICES_KEY, create_web_app
 from bot.config import load_settings
+from bot.services import Services
 from bot.simulator.server import SlackSimulator
 from storage import entries as entry_store
 from storage import incidents as incident_store
@@ -86,6 +87,34 @@ def _print_timeline(rows: list[Any], out: Any) -> None:
         )
 
 
+async def serve_against(
+    sim: SlackSimulator, database_url: str, **settings: Any
+) -> tuple[web.AppRunner, Services, int]:
+    """The bot on a free local port, migrated database, talking to (and called by) `sim`."""
+    db = Database(database_url)
+    await db.migrate()
+    await db.dispose()
+    app = create_web_app(
+        load_settings(
+            _env_file=None,
+            slack_bot_token=sim.bot_token,
+            slack_signing_secret=sim.signing_secret,
+            slack_api_url=sim.api_url,
+            database_url=database_url,
+            **settings,
+        ),
+        reminders=False,
+        startup_backfill=False,
+    )
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    sim.bot_url = f"http://127.0.0.1:{port}/slack/events"
+    return runner, app[SERVICES_KEY], port
+
+
 async def run_demo(keep: Path | None = None, out: Any = None) -> int:
     import sys
 
@@ -100,25 +129,7 @@ async def run_demo(keep: Path | None = None, out: Any = None) -> int:
 
     sim = SlackSimulator()
     await sim.start()
-    db = Database(database_url)
-    await db.migrate()
-    await db.dispose()
-    settings = load_settings(
-        _env_file=None,
-        slack_bot_token=sim.bot_token,
-        slack_signing_secret=sim.signing_secret,
-        slack_api_url=sim.api_url,
-        database_url=database_url,
-        scribe_canvas_debounce_seconds=0.5,
-    )
-    app = create_web_app(settings, reminders=False, startup_backfill=False)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    sim.bot_url = f"http://127.0.0.1:{port}/slack/events"
-    services = app[SERVICES_KEY]
+    runner, services, port = await serve_against(sim, database_url, scribe_canvas_debounce_seconds=0.5)
     try:
         print(f"Slack simulator on {sim.base_url}, bot on http://127.0.0.1:{port}", file=out)
         channel, users = await replay(sim, sample)

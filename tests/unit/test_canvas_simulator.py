@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
-
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.simulator.canvases import MAX_MARKDOWN
 from bot.simulator.server import SlackSimulator
+from tests.unit.test_simulator import api_error, sim, web_client
+
+__all__ = ["sim", "web_client"]  # the simulator and a client of it, shared with test_simulator
 
 
 @pytest.fixture
-async def sim() -> AsyncIterator[SlackSimulator]:
-    simulator = SlackSimulator()
-    await simulator.start()
-    try:
-        yield simulator
-    finally:
-        await simulator.stop()
-
-
-@pytest.fixture
-async def client(sim: SlackSimulator) -> AsyncIterator[AsyncWebClient]:
-    web_client = AsyncWebClient(token=sim.bot_token, base_url=sim.api_url)
-    yield web_client
-    if web_client.session is not None:
-        await web_client.session.close()
-
-
-async def api_error(call: Any) -> str:
-    with pytest.raises(SlackApiError) as info:
-        await call
-    return str(info.value.response["error"])
+async def client(web_client: AsyncWebClient) -> AsyncWebClient:
+    return web_client
 
 
 def md(text: str) -> dict[str, str]:
