@@ -250,3 +250,18 @@ async def test_canvas_off_makes_no_canvas_call(db_url: str) -> None:
         assert not [c for c in h.sim.calls if c.method.startswith(("canvases.", "conversations.canvases"))]
         result = await h.sim.slash_command(chan, alice, "canvas")
         assert "SCRIBE_CANVAS=off" in json.loads(result.body)["text"]
+
+
+async def test_reactions_put_entries_on_the_canvas_and_take_them_off(db_url: str) -> None:
+    async with harness(db_url) as h:
+        alice = h.sim.add_user("alice")
+        chan = h.sim.add_channel("incident-pin", members=[alice])
+        await h.sim.post_message(chan, alice, "ack")
+        chatter = await h.sim.post_message(chan, alice, "the cache hit ratio looks odd to me")
+        await until(lambda: "· ack — ack" in text_of(h, chan))
+        assert "cache hit ratio" not in text_of(h, chan)
+        await h.sim.add_reaction(chan, chatter.ts, alice, "pushpin")
+        await until(lambda: "· note — the cache hit ratio looks odd to me" in text_of(h, chan))
+        await h.sim.remove_reaction(chan, chatter.ts, alice, "pushpin")
+        await until(lambda: "cache hit ratio" not in text_of(h, chan))
+        assert_section_by_section(h)
