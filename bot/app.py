@@ -142,6 +142,8 @@ def create_web_app(
             scheduler = ReminderScheduler(services)
             scheduler.start()
             services.extras["scheduler"] = scheduler
+        if services.canvas is not None:
+            services.canvas.start()
         if startup_backfill:
             from bot.capture.backfill import backfill_open_incidents
 
@@ -152,6 +154,8 @@ def create_web_app(
         scheduler = services.extras.pop("scheduler", None)
         if scheduler is not None:
             await scheduler.shutdown()
+        if services.canvas is not None:
+            await services.canvas.close()
         await services.tasks.close()
         await services.capture.close()
         await services.gateway.close()

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     scribe_postmortem_due_hours: float = Field(default=48, gt=0)
     # Comma-separated service names the bot knows on top of those it learns (storage/services.py).
     scribe_services: str | None = None
+    scribe_canvas: str = "on"  # the live post-mortem canvas: on | off
+    # How long an incident's changes are gathered before its canvas is edited (bursts → few edits).
+    scribe_canvas_debounce_seconds: float = Field(default=2.0, gt=0, le=60, allow_inf_nan=False)
 
     @field_validator(
         "scribe_templates_dir", "scribe_rules_file", "scribe_change_window", "scribe_quiet_hours",
@@ -97,6 +100,14 @@ class Settings(BaseSettings):
         for name in _split_names(value):
             if not _SERVICE_NAME.match(name):
                 raise ValueError(f"{name!r} is not a service name (letters, digits, '.', '_', '-')")
+        return value
+
+    @field_validator("scribe_canvas")
+    @classmethod
+    def _on_off(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("on", "off"):
+            raise ValueError("must be on or off")
         return value
 
     @field_validator("scribe_channel_pattern")

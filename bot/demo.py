@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bot.app import SERVICES_KEY, create_web_app
 from bot.config import load_settings
+from bot.services import Services
 from bot.simulator.server import SlackSimulator
 from storage import entries as entry_store
 from storage import incidents as incident_store
@@ -86,6 +87,34 @@ def _print_timeline(rows: list[Any], out: Any) -> None:
         )
 
 
+async def serve_against(
+    sim: SlackSimulator, database_url: str, **settings: Any
+) -> tuple[web.AppRunner, Services, int]:
+    """The bot on a free local port, migrated database, talking to (and called by) `sim`."""
+    db = Database(database_url)
+    await db.migrate()
+    await db.dispose()
+    app = create_web_app(
+        load_settings(
+            _env_file=None,
+            slack_bot_token=sim.bot_token,
+            slack_signing_secret=sim.signing_secret,
+            slack_api_url=sim.api_url,
+            database_url=database_url,
+            **settings,
+        ),
+        reminders=False,
+        startup_backfill=False,
+    )
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    sim.bot_url = f"http://127.0.0.1:{port}/slack/events"
+    return runner, app[SERVICES_KEY], port
+
+
 async def run_demo(keep: Path | None = None, out: Any = None) -> int:
     import sys
 
@@ -100,24 +129,7 @@ async def run_demo(keep: Path | None = None, out: Any = None) -> int:
 
     sim = SlackSimulator()
     await sim.start()
-    db = Database(database_url)
-    await db.migrate()
-    await db.dispose()
-    settings = load_settings(
-        _env_file=None,
-        slack_bot_token=sim.bot_token,
-        slack_signing_secret=sim.signing_secret,
-        slack_api_url=sim.api_url,
-        database_url=database_url,
-    )
-    app = create_web_app(settings, reminders=False, startup_backfill=False)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    sim.bot_url = f"http://127.0.0.1:{port}/slack/events"
-    services = app[SERVICES_KEY]
+    runner, services, port = await serve_against(sim, database_url, scribe_canvas_debounce_seconds=0.5)
     try:
         print(f"Slack simulator on {sim.base_url}, bot on http://127.0.0.1:{port}", file=out)
         channel, users = await replay(sim, sample)
@@ -128,6 +140,8 @@ async def run_demo(keep: Path | None = None, out: Any = None) -> int:
             rows = await entry_store.timeline(session, incident.id)
         print(f"Replayed {len(sample['messages'])} messages into #{sample['channel']}.\n", file=out)
         _print_timeline(rows, out)
+        if services.canvas is not None:
+            await services.canvas.idle()  # the canvas exists before the draft, which then edits it
 
         result = await sim.slash_command(channel, users["carol"], "draft")
         await services.tasks.idle()
@@ -141,6 +155,17 @@ async def run_demo(keep: Path | None = None, out: Any = None) -> int:
         print("\n" + latest.content.decode("utf-8"), file=out)
         print(f"Draft posted in #{sample['channel']} of the simulated Slack as {latest.name}", file=out)
         print(f"Draft saved to {draft_path}", file=out)
+        if services.canvas is not None:
+            services.canvas.notify(channel, now=True)  # the poll would find the draft within seconds
+            await services.canvas.idle()
+            canvas = sim.canvases.canvas_of(channel)
+            if canvas is not None:
+                canvas_path = workdir / "canvas.md"
+                canvas_path.write_text(canvas.markdown + "\n", encoding="utf-8")
+                edits = len(sim.calls_to("canvases.edit"))
+                print(f"\nLive canvas “{canvas.title}” ({edits} section edits after creation):\n", file=out)
+                print(canvas.markdown, file=out)
+                print(f"\nCanvas saved to {canvas_path}", file=out)
         print(f"Demo database: {db_path}", file=out)
         return 0
     finally:

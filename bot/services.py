@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.canvas.updater import CanvasTuning, CanvasUpdater
 from bot.capture.classify import Classifier
 from bot.capture.rules import load_rules
 from bot.capture.service import CaptureService, CaptureSettings
@@ -38,6 +39,7 @@ class Services:
     capture: CaptureService
     tasks: BackgroundTasks
     clock: Callable[[], datetime] = utc_now
+    canvas: CanvasUpdater | None = None  # None when SCRIBE_CANVAS=off
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def channel_ref(self, channel_id: str, known_name: str | None = None) -> ChannelRef:
@@ -80,13 +82,26 @@ def build_services(
             services=settings.service_names,
         ),
     )
+    renderer = TemplateRenderer(settings.scribe_templates_dir)
+    canvas = None
+    if settings.scribe_canvas == "on":
+        canvas = CanvasUpdater(
+            db=database,
+            gateway=gateway,
+            text=lambda: renderer.env.get_template("live/canvas.j2").module,
+            tz=settings.zone,
+            clock=clock,
+            tuning=CanvasTuning.for_debounce(settings.scribe_canvas_debounce_seconds),
+        )
+        capture.changed = canvas.notify
     return Services(
         settings=settings,
         db=database,
         gateway=gateway,
         classifier=classifier,
-        renderer=TemplateRenderer(settings.scribe_templates_dir),
+        renderer=renderer,
         capture=capture,
         tasks=tasks,
         clock=clock,
+        canvas=canvas,
     )

@@ -170,3 +170,37 @@ class ServiceRow(SQLModel, table=True):
     name: str = Field(max_length=64)  # lower-case: the catalogue matches case-insensitively
     source: str = Field(max_length=16)  # integration | channel | entry
     learned_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+
+
+class CanvasRow(SQLModel, table=True):
+    """The incident's live canvas (or its pinned-message fallback). The primary key is the incident:
+    replicas racing to create it insert here first, and only the one whose insert lands calls Slack."""
+
+    __tablename__ = "incident_canvas"
+
+    incident_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("incident.id", ondelete="CASCADE"), primary_key=True)
+    )
+    channel_id: str = Field(max_length=32)
+    mode: str = Field(default="creating", max_length=16)  # creating | canvas | pinned
+    canvas_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    # What the bot last wrote, section by section (and the stable heading ids): the next update is
+    # planned as a difference from it. `version` makes each write a compare-and-set.
+    written: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False))
+    version: int = Field(default=0)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = _ts(nullable=True)
+    last_error: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    updated_at: datetime | None = _ts(nullable=True)
+
+
+class CanvasBudgetRow(SQLModel, table=True):
+    """Slack's canvases.edit allowance as one token bucket shared by every replica (compare-and-set)."""
+
+    __tablename__ = "canvas_budget"
+
+    id: int = Field(default=1, primary_key=True)
+    tokens: float
+    at: float  # wall-clock seconds of the last refill

@@ -92,6 +92,8 @@ class CaptureService:
         self.enrichment = EnrichmentQueue(tasks, self._enrich)
         self.known = KnownServices(db, settings.services, clock=clock, tasks=tasks)
         self._team: str | None = None
+        # Told the channel id whenever an incident's entries change (the live canvas listens).
+        self.changed: Callable[[str], None] = lambda _channel_id: None
 
     async def close(self) -> None:
         await self.writer.close()
@@ -116,6 +118,7 @@ class CaptureService:
         stored = await self.writer.submit(PendingEntry(event_id, values), channel.name or channel.id)
         if stored:
             self.known.learn(team, learnable(values), source="integration")
+            self.changed(channel.id)
         enrichment = self._enrichment_for(values) if stored else None
         if enrichment is not None:
             self.enrichment.put(enrichment)
@@ -156,6 +159,7 @@ class CaptureService:
         if stored is not None:
             # Deploy tools often edit their own message as the rollout moves on.
             self.known.learn(team, learnable(stored), source="integration")
+        self.changed(channel.id)
 
     async def on_deleted(self, channel: ChannelRef, event: Mapping[str, Any], event_id: str | None) -> None:
         ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
@@ -169,6 +173,7 @@ class CaptureService:
                 row = await entry_store.get(session, channel.id, ts)
                 if row is not None and row.kind in MOVER_KINDS:
                     await incident_record.refresh(session, row.incident_id)
+        self.changed(channel.id)
 
     # -- responders steering -------------------------------------------------------------------
 
@@ -181,14 +186,20 @@ class CaptureService:
         async with self.db.transaction() as session:
             row = await entry_store.get(session, channel.id, message["ts"])
             if row is None:
-                stored = await self._store(session, channel, message, capture=via, now=now, services=services)
-                return stored is not None
-            row.hidden = False
-            if row.kind == "other":
-                row.kind, row.kind_locked, row.confidence = "note", True, "confirmed"
-            row.capture = via
-            session.add(row)
-            return True
+                stored = (
+                    await self._store(session, channel, message, capture=via, now=now, services=services)
+                    is not None
+                )
+            else:
+                row.hidden = False
+                if row.kind == "other":
+                    row.kind, row.kind_locked, row.confidence = "note", True, "confirmed"
+                row.capture = via
+                session.add(row)
+                stored = True
+        if stored:
+            self.changed(channel.id)
+        return stored
 
     async def take_out(self, channel: ChannelRef, ts: str, *, only_if_captured_by: str | None = None) -> bool:
         async with self.db.transaction() as session:
@@ -200,7 +211,8 @@ class CaptureService:
             if row.kind in MOVER_KINDS:
                 await session.flush()
                 await incident_record.refresh(session, row.incident_id)
-            return True
+        self.changed(channel.id)
+        return True
 
     async def add_note(self, channel: ChannelRef, user_id: str, user_name: str | None, text: str) -> str:
         now = self.clock()
@@ -232,7 +244,8 @@ class CaptureService:
             values["ts"] = f"note-{ts}"
             values["kind_locked"], values["confidence"] = True, "confirmed"
             await entry_store.insert(session, values)
-            return str(values["kind"])
+        self.changed(channel.id)
+        return str(values["kind"])
 
     # -- backfill ----------------------------------------------------------------------------
 
@@ -267,6 +280,8 @@ class CaptureService:
             if row is not None and row.id is not None:
                 # Older messages arrived after newer ones: the record follows message time, not arrival.
                 await incident_record.refresh(session, row.id)
+        if added:
+            self.changed(channel.id)
         return added
 
     # -- internals ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.simulator.canvases import CanvasWorkspace, RateLimited
 from bot.simulator.client import (
     DEFAULT_APP_ID,
     DEFAULT_BOT_USER_ID,
@@ -45,7 +46,7 @@ from bot.simulator.state import (
 # Sent back in `x-oauth-scopes` like Slack does; Bolt reads it into the authorize result.
 BOT_SCOPES = (
     "channels:history,groups:history,channels:read,groups:read,channels:join,chat:write,commands,"
-    "reactions:read,reactions:write,files:write,users:read,im:write"
+    "reactions:read,reactions:write,files:write,users:read,im:write,canvases:read,canvases:write,pins:write"
 )
 
 # The bot events manifest.yml subscribes to: Slack sends nothing else (tests keep the two in step).
@@ -226,6 +227,8 @@ class SlackSimulator:
             "files.completeUploadExternal": self._files_complete_upload_external,
             "files.info": self._files_info,
         }
+        self.canvases = CanvasWorkspace(self.state, clock)
+        self._methods.update(self.canvases.handlers())
 
     @property
     def team_id(self) -> str:
@@ -747,6 +750,10 @@ class SlackSimulator:
             if handler is None:
                 raise SlackApiError("unknown_method", req_method=method)
             result = await handler(Params(params))
+        except RateLimited as limited:
+            call.error = "ratelimited"
+            headers["Retry-After"] = str(limited.retry_after)
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
         except SlackApiError as err:
             call.error = err.code
             return web.json_response({"ok": False, "error": err.code, **err.extra}, headers=headers)
@@ -814,6 +821,8 @@ class SlackSimulator:
             team_id=self.state.team_id,
             num_members=p.bool("include_num_members"),
         )
+        if properties := self.canvases.channel_properties(ch.id):
+            info["properties"] = properties
         return {"channel": info}
 
     async def _conversations_history(self, p: Params) -> dict[str, Any]:

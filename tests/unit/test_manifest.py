@@ -45,6 +45,10 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "reactions.add": {"reactions:write"},
     "files.getUploadURLExternal": {"files:write"},
     "files.completeUploadExternal": {"files:write"},
+    "conversations.canvases.create": {"canvases:write"},
+    "canvases.edit": {"canvases:write"},
+    "canvases.sections.lookup": {"canvases:read"},
+    "pins.add": {"pins:write"},
 }
 
 

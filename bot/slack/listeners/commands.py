@@ -31,7 +31,9 @@ USAGE = """*Usage*
 `/postmortem status <open|mitigated|resolved>` — set the incident's status
 `/postmortem ic <@user>` — set the incident commander
 `/postmortem severity <SEV1..SEV5|P0..P4>` — set the severity
-`/postmortem review` — check the entries the bot is least sure about"""
+`/postmortem review` — check the entries the bot is least sure about
+`/postmortem catchup` — where the incident stands, for you only
+`/postmortem canvas` — create (or link) the incident's live canvas"""
 
 
 def usage(services: Services, problem: str | None = None) -> str:
@@ -68,6 +70,9 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         if verb in RECORD_VERBS:
             await _record(services, ack, ref, command, verb, rest)
+            return
+        if verb in ("catchup", "canvas"):
+            await (_catchup if verb == "catchup" else _canvas)(services, ref, ack)
             return
         if verb not in ("draft", "note"):
             await ack(
@@ -157,6 +162,54 @@ async def _record(
         return
     reply = await incident_record.apply(services, ref, user_id, command.get("user_name"), change)
     await ack(text=reply, response_type="ephemeral")
+
+
+async def _catchup(services: Services, ref: ChannelRef, ack: Any) -> None:
+    """Answered in the ack itself, from storage only (no history read)."""
+    from bot.catchup import catchup_blocks
+    from storage import entries as entry_store
+    from storage import followups as followup_store
+
+    async with services.db.session() as session:
+        incident = await incident_store.get_by_channel(session, ref.id) if ref.is_incident else None
+        if incident is None or incident.id is None:
+            await ack(text="Nothing captured in this channel yet, so there is nothing to catch up on.",
+                      response_type="ephemeral")  # fmt: skip
+            return
+        entries = await entry_store.timeline(session, incident.id)
+        followups = await followup_store.list_for_incident(session, incident.id)
+    module = services.renderer.env.get_template("live/catchup.j2").module
+    text, blocks = catchup_blocks(
+        incident, entries, followups, now=services.clock(), tz=services.settings.zone, text=module
+    )
+    await ack(text=neutralise_mentions(text), blocks=_neutralised(blocks), response_type="ephemeral")
+
+
+async def _canvas(services: Services, ref: ChannelRef, ack: Any) -> None:
+    from storage import canvases as canvas_store
+
+    if services.canvas is None:
+        await ack(text="The live canvas is turned off here (SCRIBE_CANVAS=off).", response_type="ephemeral")
+        return
+    if not ref.is_incident:
+        await ack(text=f"<#{ref.id}> is not an incident channel, so it gets no incident canvas.",
+                  response_type="ephemeral")  # fmt: skip
+        return
+    now = services.clock()
+    async with services.db.transaction() as session:
+        incident_id = await incident_store.open_incident(session, ref.id, ref.name or ref.id, now)
+        await canvas_store.register(session, incident_id, ref.id, now)
+        row = await canvas_store.get(session, incident_id)
+    services.canvas.notify(ref.id, now=True)
+    if row is not None and row.mode == "canvas" and row.canvas_id:
+        await ack(text=f"This incident's live canvas is the channel canvas (id `{row.canvas_id}`); "
+                  "the bot keeps it current.", response_type="ephemeral")  # fmt: skip
+    elif row is not None and row.mode == "pinned":
+        await ack(text="Canvases are not available in this workspace: the bot keeps a pinned message "
+                  "in this channel current instead.", response_type="ephemeral")  # fmt: skip
+    else:
+        await ack(text="Creating this incident's live canvas; it appears in the channel header in a "
+                  "moment.", response_type="ephemeral")  # fmt: skip
 
 
 async def _post_public(services: Services, channel_id: str, text: str) -> None:

@@ -1,0 +1,99 @@
+"""`/postmortem catchup`: what someone joining late needs, from the stored timeline only (pure).
+
+Short enough to read in 20 seconds: the incident's state, the last few key events, what is still
+firing, the latest decisions and the open follow-ups, each list capped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+
+from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+
+from bot.domain import FollowUp, Incident, TimelineEntry
+from bot.postmortem.metrics import compute_metrics, format_duration, pair_alerts
+from bot.postmortem.text import slack_escape, truncate
+
+KEY_KINDS = frozenset(
+    {"alert_firing", "alert_resolved", "deploy", "rollback", "ack", "mitigated", "resolved", "decision"}
+    | {"note"}
+)
+EVENTS, DECISIONS, FOLLOWUPS = 6, 3, 5
+TEXT_MAX = 140
+
+
+def _line(text: str) -> str:
+    return slack_escape(truncate(" ".join(text.split()), TEXT_MAX))
+
+
+def catchup_blocks(
+    incident: Incident,
+    entries: Sequence[TimelineEntry],
+    followups: Sequence[FollowUp],
+    *,
+    now: datetime,
+    tz: tzinfo,
+    text: Any,
+) -> tuple[str, list[dict[str, Any]]]:
+    """(fallback text, Block Kit blocks). `text` is the templates/live/catchup.j2 module."""
+    timeline = [e for e in entries if e.kind != "other"]
+    alerts = pair_alerts(timeline)
+    metrics = compute_metrics(timeline, alerts, incident)
+    detected = metrics.detection.at
+    clock = "%H:%M"
+
+    summary = text.summary(
+        {
+            "status": incident.status,
+            "severity": slack_escape(incident.severity) if incident.severity else None,
+            "commander": f"<@{incident.commander_id}>" if incident.commander_id else None,
+            "detected": detected.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if detected else None,
+            "since": format_duration(now - detected) if detected and now >= detected else None,
+        }
+    )
+    events = [
+        {
+            "time": e.occurred_at.astimezone(tz).strftime(clock),
+            "kind": e.kind.replace("_", " "),
+            "text": _line(e.text),
+        }
+        for e in [e for e in timeline if e.kind in KEY_KINDS][-EVENTS:]
+    ]
+    firing = [
+        {
+            "name": _line(a.name),
+            "service": _line(a.service if isinstance(a.service, str) else ", ".join(a.service or [])) or None,
+            "fired": a.fired_at.astimezone(tz).strftime(clock) if a.fired_at else "?",
+        }
+        for a in alerts
+        if a.resolved_at is None
+    ]
+    decisions = [
+        {"time": e.occurred_at.astimezone(tz).strftime(clock), "text": _line(e.text)}
+        for e in [e for e in timeline if e.kind == "decision"][-DECISIONS:]
+    ]
+    open_items = [f for f in followups if f.status == "open"]
+    items = [
+        {
+            "id": f.id,
+            "owner": f"<@{f.owner_id}>",
+            "description": _line(f.description),
+            "due": f.due.isoformat() if f.due else None,
+        }
+        for f in open_items[:FOLLOWUPS]
+    ]
+    blocks = [
+        HeaderBlock(text=str(text.header(incident.channel_name))[:150]),
+        SectionBlock(text=MarkdownTextObject(text=str(summary))),
+        DividerBlock(),
+        SectionBlock(text=MarkdownTextObject(text=str(text.events(events)).strip())),
+        SectionBlock(text=MarkdownTextObject(text=str(text.alerts(firing)).strip())),
+        SectionBlock(text=MarkdownTextObject(text=str(text.decisions(decisions)).strip())),
+        SectionBlock(
+            text=MarkdownTextObject(text=str(text.followups(items, len(open_items) - len(items))).strip())
+        ),
+        ContextBlock(elements=[MarkdownTextObject(text=str(text.footer()))]),
+    ]
+    fallback = f"Catch-up on #{incident.channel_name}: {incident.status}"
+    return fallback, [b.to_dict() for b in blocks]
