@@ -237,3 +237,16 @@ def test_a_modal_opens_a_question_only_with_its_subject() -> None:
     assert _kind("will we roll back checkout") == "other"
     assert _kind("should we fail over") == "other"
     assert _kind("picking this up") == "ack"
+
+
+@_SETTINGS
+@given(_FORMS, _SERVICES)
+def test_hypotheses_and_relayed_messages_are_other(forms: tuple[str, str, str], service: str) -> None:
+    for text in (
+        f"I don't think the {forms[1]} of {service} is related",
+        f"the {forms[1]} of {service} at 13:55 lines up with the spike",
+        f"forwarding from #payments: they {forms[2]} {service} at 14:02",
+        f"from <#C05PAYENG|payments-eng>: they {forms[2]} {service}",
+        f"this is the third time this month we {forms[2]} {service}",
+    ):
+        assert _kind(text) == "other", text
