@@ -133,7 +133,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"having a look|i'?ll (?:take|grab|look|check|dig|handle)|i'?ve got (?:it|"
             r"this)|got this|investigating|digging in|digging into|checking|joining|hopping on|jumping on|"
             r"(?:bin|schon) dran|on the case|en eso|schaue? (?:(?:ich|mir|das|es) ){0,3}an|ich schau|ich kümmere mich|estoy en ello|lo miro|"
-            r"me encargo|mirando|lo veo|lo reviso|je regarde|je m'en occupe|je m'en charge|je suis dessus|je prends|"
+            r"me encargo|mirando|(?<!no )lo veo|lo reviso|je regarde|je m'en occupe|je m'en charge|je suis dessus|je prends|"
             r"estou olhando|(?:tô|to|estou) vendo|vou olhar|vou dar uma olhada|vou verificar|deixa comigo|"
             r"eu pego|investigando|untersuche)\b|\b(?:ic|incident commander)\s(?:here|now|is\b|taking over)|"
             r"\b(?:i have|i'?ve got|i got|i'?ll take|taking|i'?m holding|i hold) the pager\b|\bi (?:can|"
