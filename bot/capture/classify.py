@@ -6,9 +6,12 @@ Order of judgement (docs/classifier.md explains each step):
 2. Integration parsers for bot messages (Alertmanager, Datadog, Argo CD, …): real formats, exact.
 3. Pasted deploy/rollback CLI output and chatops commands, for humans too.
 4. Phrase rules in CONTRACT.md's order - other, decision, rollback, deploy, ack, alert_firing,
-   alert_resolved, mitigated, resolved - on the message's own prose: fenced code, `>` quotes and
-   mentions of earlier events ("after the rollback") are set aside first, because they report
-   something rather than being the event.
+   alert_resolved, mitigated, resolved - on the message's own prose (`human.phrase_kind`): cues
+   first set aside what reports something rather than being the event (code, quotes, questions,
+   mentions of earlier events, negated events), then the tables in `guards` and `events` decide.
+
+Confidence: "integration" for a parser, "rule" for a team rule, otherwise the human cue's
+"strong" or "weak" (`human.phrase_kind`).
 
 Work is bounded: only the first MAX_CHARS characters are read (an event is announced up front;
 the rest of a 40 kB paste is evidence), and every pattern is linear (no nested unbounded repeats).

@@ -11,7 +11,7 @@ ROLLBACK_VERB = (
     r"roll(?:ing|in|ed|s)?\s?-?back|rollbacks?|revert(?:ing|ed|s)?|(?:undo(?:ing)?|undid) (?:the |that |this |"
     r"last |latest |previous |my |our ){0,3}(?:deploy\w*|release|rollout|change|merge|commit|upgrade|flag|flip|toggle|"
     r"config|patch|migration|bump)|(?<![\w./])rb(?:'?d|'?ing)?(?![\w-])|back(?:ing|"
-    r"ed)? out|zurückgerollt|zurückrollen|zurücksetzen|revertimos|revertir|revirtiendo|revertido|reverter|"
+    r"ed)? out|zurückgerollt|zurückrollen|zurücksetzen|zurückgesetzt|roll(?:en|t) (?:\w+ )?zurück|revertimos|revertir|revirtiendo|revertido|reverter|"
     r"revertendo|revertemos|retour arrière|on revient|restor(?:e|ed|ing) (?:the )?(?:previous|prior|old|last known good|"
     r"last good)|downgrad(?:e|ing|ed)|reviens|revenons"
 )
@@ -20,14 +20,14 @@ DEPLOY_VERB = (
     r"promot(?:e|ing|ed)|roll(?:ing|ed)? out|rollout|rolled forward|push(?:ing|ed)? (?:the |a |out |our |my )?(?:new |updated |latest )?(?:fix|hotfix|patch|"
     r"config|change|release|build|image)|hotfix|config change|feature flag|toggl(?:e|ed|ing)|flipp(?:ed|ing)|"
     r"sync(?:ed|ing)|upgrad(?:e|ing|ed)|desplegando|desplegado|despliegue|desplegamos|implantando|implantado|"
-    r"déploiement|déployé|déploie|déployons|ausgerollt|ausrollen|deployt|deployen|fazendo deploy|subiendo|"
+    r"déploiement|déployé|déploie|déployons|ausgerollt|ausrollen|deployt|deployen|fazendo deploy|subiendo|subindo|subimos|"
     r"mise en prod|desplegar|patch(?:ed|ing)|hot-?patch(?:ed|ing)?"
 )
 FUTURE = (
     r"let'?s|lets|we'?ll|we will|we are going to|we'?re going to|we should|we need to|we must|we plan to|"
     r"we'?re gonna|going to|gonna|plan is|plan:|the plan|next step|decision|decided|we'?ve decided|agreed to|"
     r"proceed|go ahead|green ?light|approved|i'?d rather|we'?d rather|we'?d better|better to|going with|go with|opting for|"
-    r"i'?ll|i will|wir werden|lass uns|vamos a|vamos|on va|"
+    r"i'?ll|i will|wir werden|lass uns|wir machen(?! gerade)|vamos a|vamos|on va|"
     r"nous allons|vou|vamos fazer|decidimos|hemos decidido|on a décidé|nous avons décidé|wir haben entschieden|"
     r"entschieden"
 )
@@ -53,14 +53,16 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             + r"|deploy\w*|releas\w*|ship\w*|promot\w*|fail ?over|failover|fix forward|change|plan|hotfix)\b"
             r"(?: it is\b|\s(?:is\s)?(?:approved|green-?lit|signed off)\b|.{0,20}?\b(?:isn'?t|is not|not|no longer) "
             r"(?:really )?(?:an? )?(?:option|possible|happening|needed|required|necessary)\b)|"
-            r"\b(?:off the table|ruled out)\b|\blet'?s not\b|\b(?:don'?t|do not|dont)\s(?:\w+\s){0,2}clos\w*|"
+            r"\b(?:off the table|ruled out)\b|\bcalling it:|\blet'?s not\b|\b(?:don'?t|do not|dont)\s(?:\w+\s){0,2}clos\w*|"
             # A conditional plan: "if the canary is clean we promote, otherwise abort".
             r"\b(?:if|once|unless|wenn|falls|si)\b.{0,80}?\b(?:we|we'?ll|i'?ll|then|otherwise|else)\s(?:\w+\s){0,2}?"
             r"(?:" + ACTION + r"|abort)\b|"
-            # Hindi-English holds: "abhi deploy mat karo".
-            r"\b(?:deploy|rollback|release|merge|push|restart)\w* (?:\w+ )?(?:mat|nahi|na) kar\w*|"
+            # Hindi-English holds and plans, the verb after its object: "abhi deploy mat karo",
+            # "rollback karte hain" (let's roll back).
+            r"\b(?:deploy|rollback|release|merge|push|restart|failover)\w* (?:\w+ )?(?:(?:mat|nahi|na) kar\w*|"
+            r"karte hain|karenge|kar lete hain)|"
             r"^decision\b|\bdecision:|\b(?:don'?t|do not|dont|no|not|aren'?t|isn'?t|never|nobody|no one|noone|stop|"
-            r"hold(?:ing)? off(?: on)?|halt|nicht|kein|no vamos|pas de)\s"
+            r"hold(?:ing)? off(?: on)?|halt|nicht|kein|no vamos|pas de|não|nao)\s"
             r"(?:\w+\s){0,3}(?:" + ROLLBACK_VERB + r"|deploy\w*|merg\w*|releas\w*|ship\w*|changes|push\w*|"
             r"restart\w*|fail ?over|failover|scal(?:e|ing)|drain\w*|touch\w*|delet\w*|page|escalat\w*|despleg\w*|"
             r"d[ée]ploy\w*|red[ée]ploy\w*|d[ée]ploi\w*|red[ée]ploi\w*|ausroll\w*)\b|"
@@ -121,7 +123,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # Taking the work ("taking this one"), and Hindi-English "main dekh raha hoon".
             r"\bpick(?:ing|ed)? (?:this|it|that)(?: one)? up\b|\b(?:will|let me|lemme|gonna) (?:take a look|have a look|"
             r"look|check|dig)\b|\b(?:taking|grabbing|claiming) (?:this|it|that)(?: one)?\b(?! (?:to|offline|off|back|out|as|into|over)\b)|"
-            r"^mine[.!]?$|\b(?:übernehme|übernommen)\b|\bdekh (?:raha|rahi|rahe) (?:hoon|hu|hun|hai|hain)\b|\bdekhta (?:hoon|hu|hun)\b|"
+            r"^mine[.!]?$|\b(?:übernehme|übernommen)\b|\b(?:dekh|check|investigate) (?:kar )?(?:raha|rahi|rahe) (?:hoon|hu|hun|hai|hain)\b|\bdekhta (?:hoon|hu|hun)\b|"
             # A status label typed by hand: "status: investigating".
             r"\bstatus(?: is)?:? (?:now )?investigating\b|"
             r"^(?:@\S+\s+)?(?:ack|ack'?d|acked|acking|acknowledged|acknowledging|ack'ing|roger|copy)\b|"
@@ -131,7 +133,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"having a look|i'?ll (?:take|grab|look|check|dig|handle)|i'?ve got (?:it|"
             r"this)|got this|investigating|digging in|digging into|checking|joining|hopping on|jumping on|"
             r"(?:bin|schon) dran|on the case|en eso|schaue? (?:(?:ich|mir|das|es) ){0,3}an|ich schau|ich kümmere mich|estoy en ello|lo miro|"
-            r"me encargo|mirando|je regarde|je m'en occupe|je prends|estou olhando|vou olhar|deixa comigo|"
+            r"me encargo|mirando|(?<!no )lo veo|lo reviso|je regarde|je m'en occupe|je m'en charge|je suis dessus|je prends|"
+            r"estou olhando|(?:tô|to|estou) vendo|vou olhar|vou dar uma olhada|vou verificar|deixa comigo|"
             r"eu pego|investigando|untersuche)\b|\b(?:ic|incident commander)\s(?:here|now|is\b|taking over)|"
             r"\b(?:i have|i'?ve got|i got|i'?ll take|taking|i'?m holding|i hold) the pager\b|\bi (?:can|"
             r"could) take (?:this|it)\b|\byou'?re (?:the )?(?:ic|incident commander)\b|\b(?:i'?m|"
@@ -148,7 +151,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # An alert announced ("Sentry alert: …", "new alert: KafkaConsumerLag …", "getting SLO burn
             # alerts", "paged me"), a check or monitor failing, and "alert fire ho raha hai".
             r"^(?:\w+ )?(?:new |another )?(?:alert|alarm|page)s?: \S|\bgetting (?:\w+ ){0,3}?(?:alerts|pages|alarms)\b|"
-            r"\bpaged (?:me|us)\b|\b(?:is|are) alerting\b|\balerts? fire\b|\b(?:alert|alarm|pager|monitor)s?\b.{0,40}?\b(?:going|went|goes) off\b|"
+            r"\bdown (?:hai|hain|ho gaya|ho gayi)\b|\bpaged (?:me|us)\b|\b(?:is|are) alerting\b|\balerts? fire\b|\b(?:alert|alarm|pager|monitor)s?\b.{0,40}?\b(?:going|went|goes) off\b|"
             r"\b(?:synthetics?|health ?checks?|probes?|uptime checks?|monitors?|checks)\b.{0,40}?\b(?:failing|failed|"
             r"down|erroring|timing out|went red|turned red|is red|are red)\b|\b(?:went|turned) red\b|"
             r"\b(?:salta|saltó|dispar[óo]u?|disparada|se déclenche|déclenchée)\b.{0,30}?\balert\w*|"
@@ -214,7 +217,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:works?|working|fine|ok|okay|good|healthy|normal|unaffected)(?: again)? now\b|"
             r"\b(?:customers|users|clients)\b.{0,20}?\b(?:unaffected|no longer (?:affected|impacted))\b|"
             r"\b(?:is|are) back (?:for|up|online|to normal)\b|\b(?:loads?|works?) again\b|"
-            r"\btheek (?:hai|ho gaya|ho gayi)\b|\bband ho gaye?\b|"
+            r"\btheek (?:hai|ho gaya|ho gayi|chal)\b|\bband ho gaye?\b|"
             r"\bstatus(?: is)?:? (?:now )?(?:mitigated|monitoring)\b|"
             r"\b(?:back to (?:baseline|normal)|(?:is|are) at baseline|at normal levels|returned to (?:baseline|"
             r"normal)|recovered|recovering|mitigated|mitigation (?:is )?(?:in place|worked|applied)|"
@@ -250,7 +253,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bmark(?:ing|ed)? (?:this |it |the incident )?(?:as )?resolved\b|\bwe'?re resolved\b|^resolv(?:ed|"
             r"ing)\b|(?<!is )(?<!are )(?<!was )(?<!been )\bresolved[.!]?$|(?<!before )(?<!then )(?<!until )(?<!prior to )\bclosing[.!]?$|"
             r"\b(?:incident|inc|issue|outage|problem|this|it|everything|that)\b(?: \w+){0,2} is (?:now |fully )?(?:resolved|over)\b|"
-            r"\bclosed out\b|\b(?:call|calling|consider|declar\w*) (?:this|it|the incident) (?:resolved|closed|over)\b|\bstand(?:ing)? down\b|erledigt|resuelto|cerramos|cerrado|résolu|"
+            r"\bclosed out\b|\b(?:call|calling|consider|declar\w*) (?:this|it|the incident) (?:resolved|closed|over)\b|\bstand(?:ing)? down\b|\b(?:incident|inc)\b.{0,12}?\b(?:close|resolve) kar\w*|erledigt|resuelto|cerramos|cerrado|résolu|"
             r"\bclos\b|resolvido|encerrado|encerrando|geschlossen|gelöst|\bincident\b.{0,10}\b(?:fermé|clôturé)"
         ),
     ),

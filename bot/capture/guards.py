@@ -25,13 +25,17 @@ MENTION = re.compile(
 # --- other: not a new event ------------------------------------------------------------------
 HEDGE = factored(
     r"\b(?:maybe|perhaps|possibly|might|could be|probably|i think|i guess|i suspect|suspect|my guess|"
-    r"hypothesis|suspected|likely|not sure|i wonder|wondering|seems like|i bet|theory|root cause|caused|broke|culprit|"
+    r"hypothesis|suspected|likely|not sure|i don'?t think|i do not think|not convinced|i doubt|lines? up with|"
+    r"correlat\w*|coincides?|i wonder|wondering|seems like|i bet|theory|root cause|caused|broke|culprit|"
     r"to blame|happened|imo|imho|in my opinion|vielleicht|quizás|quizas|tal vez|peut-être|talvez)\b"
 )
 RECAP = factored(
     r"\b(?:yesterday(?!'s)|last (?:night|week|time|month|year|incident|quarter|friday|monday)(?!'s)|earlier|"
     r"recap|summary|for context|for the record|as a reminder|reminder|previously|the other day|in the past|"
-    r"timeline|history|for reference|for the post-?mortem|for the pm|notes? for|gestern|ayer|hier|ontem|fyi,? (?:on|in) inc)\b"
+    r"timeline|history|(?:second|third|fourth|\d{1,2}(?:nd|rd|th)) time|this (?:month|quarter|year)|"
+    r"for reference|for the post-?mortem|for the pm|notes? for|gestern|ayer|hier|ontem|fyi,? (?:on|in) inc)\b|"
+    # A message relayed from elsewhere: "forwarding from #payments: …", "from #payments-eng: …".
+    r"^(?:forwarding|forwarded|relaying|cross-?posting|fwd)\b|^from #[\w-]{1,80}:"
 )
 REQUEST = factored(
     r"^(?:@\S+\s+)?(?:please|pls|plz|can someone|could someone|someone|can you|could you|would you|"

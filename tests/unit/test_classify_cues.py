@@ -237,3 +237,35 @@ def test_a_modal_opens_a_question_only_with_its_subject() -> None:
     assert _kind("will we roll back checkout") == "other"
     assert _kind("should we fail over") == "other"
     assert _kind("picking this up") == "ack"
+
+
+@_SETTINGS
+@given(_FORMS, _SERVICES)
+def test_hypotheses_and_relayed_messages_are_other(forms: tuple[str, str, str], service: str) -> None:
+    for text in (
+        f"I don't think the {forms[1]} of {service} is related",
+        f"the {forms[1]} of {service} at 13:55 lines up with the spike",
+        f"forwarding from #payments: they {forms[2]} {service} at 14:02",
+        f"from <#C05PAYENG|payments-eng>: they {forms[2]} {service}",
+        f"this is the third time this month we {forms[2]} {service}",
+    ):
+        assert _kind(text) == "other", text
+
+
+def test_language_families() -> None:
+    # A few verbs per language and kind, not sentences: each line is one family's form.
+    for kind, texts in {
+        "ack": ["je m'en charge", "tô vendo", "vou dar uma olhada", "main check kar raha hoon", "確認します"],
+        "rollback": ["wir rollen zurück auf 2.3.9", "fazendo rollback do checkout", "ロールバック中です"],
+        "deploy": [
+            "subindo a 2.4.1 em produção",
+            "desplegando 2.4.1 a producción",
+            "2.4.1 をリリースしました",
+        ],
+        "decision": ["wir machen einen Rollback", "não façam deploy hoje", "rollback karte hain"],
+        "alert_firing": ["checkout down hai", "checkout está caído", "checkout が落ちています"],
+        "mitigated": ["ab theek chal raha hai", "voltou a funcionar", "復旧しました"],
+        "resolved": ["incident close kar rahe hain", "incidente cerrado", "インシデントをクローズしました"],
+    }.items():
+        for text in texts:
+            assert _kind(text) == kind, text
