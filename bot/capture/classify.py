@@ -161,6 +161,10 @@ class Classifier:
             status_title = _BOT_STATUS_TITLE.match(first_line)
         else:
             kind, confidence = phrase_kind(normalised)
+            if is_bot:
+                # A bot announces what its tool did ("[CHANGE] Deploy api-gateway v2.14.0"): the bare event
+                # word that makes a person's line weak is how every notification is written.
+                confidence = "strong"
         recovery = kind in ("resolved", "mitigated") or (
             kind == "alert_resolved" and status_title is not None
         )

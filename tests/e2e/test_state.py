@@ -156,11 +156,6 @@ async def test_chatter_and_unsure_entries_never_change_the_status(h: Harness) ->
     assert "resolved (unconfirmed)" in md  # listed, marked, and not used
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the classifier still calls 'closing the laptop' / 'the jira ticket is resolved' `resolved` "
-    "(strong); CONTRACT.md says `other` — fixed on the classifier branch, then this passes",
-)
 async def test_contract_chatter_never_resolves_the_incident(h: Harness) -> None:
     alice, bob, *_ = people(h)
     chan = h.sim.add_channel("inc-505-laptop", members=[alice, bob])
