@@ -58,14 +58,6 @@ def raw_of(message: Mapping[str, Any]) -> dict[str, Any]:
     return {k: message[k] for k in _RAW_KEYS if k in message}
 
 
-def classify_message(
-    classifier: Classifier, message: Mapping[str, Any]
-) -> tuple[str, str, dict[str, str], str | None]:
-    """(flattened text, kind, refs, source)."""
-    text, result = classification_of(classifier, message)
-    return text, result.kind, dict(result.refs), result.source
-
-
 def classification_of(classifier: Classifier, message: Mapping[str, Any]) -> tuple[str, Classification]:
     """(flattened text, the classifier's whole answer, confidence included)."""
     text = flatten_message(message)
