@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from storage.batch import PendingEntry
 from tests.e2e.harness import Harness
 
 HHMM = r"\d\d:\d\d UTC"
+ACK_LIMIT = 3.0
 
 
 async def settle(h: Harness) -> None:
@@ -27,8 +29,10 @@ async def settle(h: Harness) -> None:
 
 
 async def run(h: Harness, channel: str, user: str, text: str) -> str:
-    """A `/postmortem` command; its ephemeral ack text."""
+    """A `/postmortem` command, answered within Slack's 3 seconds; its ephemeral ack text."""
+    started = time.perf_counter()
     result = await h.sim.slash_command(channel, user, text)
+    assert time.perf_counter() - started < ACK_LIMIT, f"/postmortem {text} was not answered in time"
     assert result.status == 200, result.body
     body = json.loads(result.body) if result.body.strip().startswith("{") else {"text": result.body}
     assert body.get("response_type", "ephemeral") == "ephemeral", body
