@@ -273,3 +273,13 @@ async def test_a_deleted_or_edited_message_no_longer_holds_the_record(h: Harness
     assert (await record(h, chan)).commander_id == bob
     await h.sim.edit_message(chan, claim.ts, "thanks alice, great find")
     assert (await record(h, chan)).commander_id == alice
+
+
+async def test_who_a_handover_names_may_close_follow_ups_and_the_poster_may_not(h: Harness) -> None:
+    alice, bob, carol, _ = people(h)
+    chan = h.sim.add_channel("inc-511-ops", members=[alice, bob, carol])
+    await run(h, chan, bob, f"followup add <@{bob}> rotate the keys")
+    await h.sim.post_message(chan, alice, f"new IC is <@{carol}>")  # the reported bug made alice commander
+    refused = await run(h, chan, alice, "followup done 1")
+    assert "Closed follow-up" not in refused and f"the incident commander <@{carol}>" in refused
+    assert "Closed follow-up" in await run(h, chan, carol, "followup done 1")
