@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 VERBS = ("status", "ic", "severity")
-FIELD_OF_VERB = {"status": "status", "ic": "commander", "severity": "severity"}
 TEXTS = "incident_state.j2"
 
 

@@ -19,14 +19,6 @@ from typing import Any, Literal
 from bot.domain import Incident, TimelineEntry
 
 STATUSES: tuple[str, ...] = ("open", "mitigated", "resolved")
-FIELDS: tuple[str, ...] = ("status", "commander", "severity")
-# Columns of the incident row each field owns (what inference may change and a command locks).
-FIELD_COLUMNS: Mapping[str, tuple[str, ...]] = {
-    "status": ("status", "resolved_at", "resolved_by"),
-    "commander": ("commander_id", "commander_name"),
-    "severity": ("severity",),
-}
-
 # A mention as Slack writes it: `<@U123>` in messages, `<@U123|name>` in escaped command text.
 MENTION = r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>"
 _MENTION_ONLY = re.compile(rf"^{MENTION}$")
@@ -140,7 +132,11 @@ def incident_changes(values: Mapping[str, Any], status: str, locked: Iterable[st
     if "commander" not in locked:
         found = entry_commander(values)
         if found:
-            changes.update(commander_id=found[0], commander_name=found[1])
+            poster = found[0] == values.get("author_id")
+            changes.update(
+                commander_id=found[0],
+                commander_name=found[1] or (values.get("author_name") if poster else None),
+            )
     if "severity" not in locked and kind in SEVERITY_KINDS:
         severity = severity_from_text(values.get("text") or "")
         if severity:

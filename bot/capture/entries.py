@@ -59,14 +59,6 @@ def raw_of(message: Mapping[str, Any]) -> dict[str, Any]:
     return {k: message[k] for k in _RAW_KEYS if k in message}
 
 
-def classify_message(
-    classifier: Classifier, message: Mapping[str, Any], services: ServiceCatalogue | None = None
-) -> tuple[str, str, dict[str, str], str | None]:
-    """(flattened text, kind, refs, source); `services` are the names the workspace knows."""
-    text, result = classification_of(classifier, message, services)
-    return text, result.kind, dict(result.refs), result.source
-
-
 def classification_of(
     classifier: Classifier, message: Mapping[str, Any], services: ServiceCatalogue | None = None
 ) -> tuple[str, Classification]:

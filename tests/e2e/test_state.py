@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from storage.batch import PendingEntry
 from tests.e2e.harness import Harness
 
 HHMM = r"\d\d:\d\d UTC"
+ACK_LIMIT = 3.0
 
 
 async def settle(h: Harness) -> None:
@@ -27,8 +29,10 @@ async def settle(h: Harness) -> None:
 
 
 async def run(h: Harness, channel: str, user: str, text: str) -> str:
-    """A `/postmortem` command; its ephemeral ack text."""
+    """A `/postmortem` command, answered within Slack's 3 seconds; its ephemeral ack text."""
+    started = time.perf_counter()
     result = await h.sim.slash_command(channel, user, text)
+    assert time.perf_counter() - started < ACK_LIMIT, f"/postmortem {text} was not answered in time"
     assert result.status == 200, result.body
     body = json.loads(result.body) if result.body.strip().startswith("{") else {"text": result.body}
     assert body.get("response_type", "ephemeral") == "ephemeral", body
@@ -264,3 +268,13 @@ async def test_a_deleted_or_edited_message_no_longer_holds_the_record(h: Harness
     assert (await record(h, chan)).commander_id == bob
     await h.sim.edit_message(chan, claim.ts, "thanks alice, great find")
     assert (await record(h, chan)).commander_id == alice
+
+
+async def test_who_a_handover_names_may_close_follow_ups_and_the_poster_may_not(h: Harness) -> None:
+    alice, bob, carol, _ = people(h)
+    chan = h.sim.add_channel("inc-511-ops", members=[alice, bob, carol])
+    await run(h, chan, bob, f"followup add <@{bob}> rotate the keys")
+    await h.sim.post_message(chan, alice, f"new IC is <@{carol}>")  # the reported bug made alice commander
+    refused = await run(h, chan, alice, "followup done 1")
+    assert "Closed follow-up" not in refused and f"the incident commander <@{carol}>" in refused
+    assert "Closed follow-up" in await run(h, chan, carol, "followup done 1")
