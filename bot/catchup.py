@@ -12,6 +12,7 @@ from typing import Any
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.domain import FollowUp, Incident, TimelineEntry
+from bot.incident_state import derive_state, trusted
 from bot.postmortem.metrics import compute_metrics, format_duration, pair_alerts
 from bot.postmortem.text import slack_escape, truncate
 
@@ -38,16 +39,20 @@ def catchup_blocks(
 ) -> tuple[str, list[dict[str, Any]]]:
     """(fallback text, Block Kit blocks). `text` is the templates/live/catchup.j2 module."""
     timeline = [e for e in entries if e.kind != "other"]
-    alerts = pair_alerts(timeline)
-    metrics = compute_metrics(timeline, alerts, incident)
+    # The same record and measures the draft states: weak entries are never measured or argued from.
+    state = derive_state(incident, entries)
+    sure = [e for e in timeline if trusted(e.confidence)]
+    alerts = pair_alerts(sure)
+    metrics = compute_metrics(sure, alerts, incident)
     detected = metrics.detection.at
     clock = "%H:%M"
+    severity, commander = state.severity.value, state.commander.value
 
     summary = text.summary(
         {
-            "status": incident.status,
-            "severity": slack_escape(incident.severity) if incident.severity else None,
-            "commander": f"<@{incident.commander_id}>" if incident.commander_id else None,
+            "status": state.status.value or incident.status,
+            "severity": slack_escape(severity) if severity else None,
+            "commander": f"<@{commander}>" if commander else None,
             "detected": detected.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if detected else None,
             "since": format_duration(now - detected) if detected and now >= detected else None,
         }
@@ -95,5 +100,5 @@ def catchup_blocks(
         ),
         ContextBlock(elements=[MarkdownTextObject(text=str(text.footer()))]),
     ]
-    fallback = f"Catch-up on #{incident.channel_name}: {incident.status}"
+    fallback = f"Catch-up on #{incident.channel_name}: {state.status.value or incident.status}"
     return fallback, [b.to_dict() for b in blocks]

@@ -12,6 +12,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from bot.domain import FollowUp, Incident, TimelineEntry
+from bot.incident_state import derive_state, trusted
 from bot.postmortem.metrics import compute_metrics, pair_alerts
 
 # The fixed sections, in document order; their headings are the canvas's stable anchors.
@@ -58,16 +59,20 @@ def canvas_view(
 ) -> CanvasView:
     """`text` is the templates/live/canvas.j2 module (its macros write every visible word)."""
     timeline = [e for e in entries if e.kind != "other"]
-    alerts = pair_alerts(timeline)
-    metrics = compute_metrics(timeline, alerts, incident)
+    # The same record and measures the draft states: weak entries are never measured or argued from.
+    state = derive_state(incident, entries)
+    sure = [e for e in timeline if trusted(e.confidence)]
+    alerts = pair_alerts(sure)
+    metrics = compute_metrics(sure, alerts, incident)
     day = "%Y-%m-%d %H:%M %Z"
+    current = state.status.value or incident.status
     status = text.status(
         {
-            "status": incident.status,
-            "severity": incident.severity,
-            "commander": _person(incident.commander_name, incident.commander_id),
+            "status": current,
+            "severity": state.severity.value,
+            "commander": _person(state.commander.value_name, state.commander.value),
             "detected": _clock(metrics.detection.at, tz, day),
-            "resolved": _clock(metrics.resolution.at, tz, day) if incident.status == "resolved" else None,
+            "resolved": _clock(metrics.resolution.at, tz, day) if current == "resolved" else None,
         }
     )
     alert_rows = [

@@ -11,8 +11,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
-
 from bot.simulator.canvases import Canvas
 from tests.e2e.harness import Harness
 
@@ -112,16 +110,15 @@ async def test_a_burst_is_coalesced_into_few_edits(db_url: str) -> None:
 
 async def test_a_status_change_made_elsewhere_reaches_the_canvas(db_url: str) -> None:
     async with harness(db_url) as h:
+        second = await h.add_replica()
         alice = h.sim.add_user("alice")
         chan = h.sim.add_channel("incident-status", members=[alice])
         await h.sim.post_message(chan, alice, "ack, investigating")
         await until(lambda: "Status: open" in text_of(h, chan))
-        # Whatever changes the incident's record (a command, another replica) is found by the poll.
-        async with h.db.transaction() as session:
-            await session.execute(
-                sa.text("UPDATE incident SET status = 'mitigated', severity = 'SEV2' WHERE channel_id = :c"),
-                {"c": chan},
-            )
+        # Commands that reach the other replica change the record there; this one's poll finds it.
+        h.sim.bot_url = f"{second.url}/slack/events"
+        await h.sim.slash_command(chan, alice, "status mitigated")
+        await h.sim.slash_command(chan, alice, "severity SEV2")
         await until(lambda: "Status: mitigated · Severity: SEV2" in text_of(h, chan))
         assert text_of(h, chan).count("Status: ") == 1
         assert_section_by_section(h)

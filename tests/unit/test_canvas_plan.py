@@ -18,7 +18,16 @@ from storage.db import Database
 
 T0 = datetime(2026, 2, 10, 10, 0, tzinfo=UTC)
 TEXT = TemplateRenderer().env.get_template("live/canvas.j2").module
-INCIDENT = Incident("C1", "inc-42", "open", T0, commander_name="bob")
+INCIDENT = Incident(
+    "C1",
+    "inc-42",
+    "open",
+    T0,
+    commander_id="U2",
+    commander_name="bob",
+    commander_set_by="U1",
+    commander_set_at=T0,
+)
 
 
 def entry(ts: str, minutes: float, kind: str, text: str, **refs: str) -> TimelineEntry:
