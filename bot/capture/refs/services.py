@@ -32,10 +32,9 @@ _PART_AFTER = re.compile(
 # Payments", "redeployed checkout", an imperative or status line "Deploy api v2.0.0 to prod",
 # "rollback api to …". Searched in the lower-cased text; the name is then read in the original.
 _SERVICE_OBJECT = re.compile(
-    r"\b(rollback of|roll(?:ing|ed|in)? ?back|revert(?:ing|ed)?|(?:re)?deploy(?:ing|ed)?|ship(?:ping|ped)|"
-    r"promot(?:e|ing|ed)|upgrad(?:e|ing|ed)|downgrad(?:e|ing|ed)|restart(?:ing|ed)|desplegando|"
-    r"(?:deploy(?:ment)?s?|rollback|roll-back|rollout|canary|release|revert|redeploy|restart) "
-    r"(?:of|for|do|de|da|von|du|to))"
+    r"\b((?:deploy(?:ment)?s?|rollback|roll-back|rollout|canary|release|revert|redeploy|restart) "
+    r"(?:of|for|do|de|da|von|du|to)|roll(?:ing|ed|in)? ?back|revert(?:ing|ed)?|(?:re)?deploy(?:ing|ed)?|"
+    r"ship(?:ping|ped)|promot(?:e|ing|ed)|upgrad(?:e|ing|ed)|downgrad(?:e|ing|ed)|restart(?:ing|ed)|desplegando)"
     r"\s{1,2}(?:the\s)?([a-z][a-z0-9_-]{1,40})\b"
 )
 # A bare verb or noun ("Deploy api v2.0.0 to prod", "rollback api to …") names a service only when a
@@ -68,6 +67,10 @@ _SUBJECT_STATE = re.compile(
     r"(?:is|are|was|were|has|looks|seems|keeps|still|recovered|recovering|back|down|healthy|degraded)\b",
     re.M,
 )
+# After a version, where it went: "vers la 3.2.0 sur ledger", "2.4.0 on checkout".
+_AFTER_VERSION = re.compile(
+    rf"\d(?<![\w.]\d)(?:\.\d{{1,6}}){{1,3}}\s{{1,2}}(?:on|for|sur|en|em|auf|para|to)\s{{1,2}}{_LOWER_NAME}"
+)
 _NOT_OBJECT = frozenset(
     (
         "the a an to now it this that back everything anything all our my fix hotfix change changes config "
@@ -97,7 +100,7 @@ _NOT_OBJECT = frozenset(
         "sentry datadog grafana pagerduty pd opsgenie prometheus alertmanager kibana splunk slack "
         "github gitlab jenkins argo argocd flux helm kubectl kubernetes k8s circleci spinnaker "
         "looks looked seems standing impact decision let site app system systems platform desplegando "
-        "haciendo fazendo"
+        "haciendo fazendo roll rolling finish finished start end top bottom cours curso andamento marcha"
     ).split()
 )
 _NOT_SERVICE = frozenset(
@@ -164,6 +167,17 @@ def _is_name(token: str, text: str, end: int) -> bool:
     return is_service_name(token) and not _PART_AFTER.match(text, end)
 
 
+def _first_name(pattern: re.Pattern[str], text: str) -> str | None:
+    """The first plausible name `pattern` captures; after a miss the search resumes at the word it
+    captured ("la alerta de latencia en search": not "latencia", then "search")."""
+    at = 0
+    while (m := pattern.search(text, at)) is not None:
+        if _is_name(m.group(1), text, m.end(1)):
+            return m.group(1)
+        at = m.start(1) if m.start(1) > m.start() else m.start() + 1
+    return None
+
+
 def _verb_object(text: str, low: str) -> tuple[int, str] | None:
     """The object of a deploy/rollback verb, as written (lower-case or capitalised)."""
     hint = _OBJECT_HINT.search(low)
@@ -174,13 +188,17 @@ def _verb_object(text: str, low: str) -> tuple[int, str] | None:
             continue
         start, end = m.span(2)
         name = text[start:end]
-        if name == m.group(2) or (name[0].isupper() and name[1:] == m.group(2)[1:]):
+        if (name == m.group(2) or (name[0].isupper() and name[1:] == m.group(2)[1:])) and _is_name(
+            name, text, end
+        ):
             return start, name
-        return None
     return None
 
 
-_NAME_BEFORE = re.compile(r"(?<![\w.@/-])([A-Za-z][a-z0-9]{1,30}(?:[-_][a-z0-9]{1,30}){0,4})(?:\s{1,2}|:)v?$")
+# (Japanese particles stand between a name and its version too: "recs を 4.0.1".)
+_NAME_BEFORE = re.compile(
+    r"(?<![\w.@/-])([A-Za-z][a-z0-9]{1,30}(?:[-_][a-z0-9]{1,30}){0,4})(?:\s{1,2}|:|\s?[をはがのも]\s?)v?$"
+)
 
 
 def named_with_versions(text: str, versions: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
@@ -203,12 +221,12 @@ def find_service(
     if m and is_service_name(m.group(1)) and not m.group(1).isdigit():
         return m.group(1).rstrip(".")
     obj = _verb_object(text, text.lower() if low is None else low)
-    if obj and _is_name(obj[1], text, obj[0] + len(obj[1])):
+    if obj:
         return obj[1]
-    for pattern in (_POSSESSIVE, _ALERT_PAREN, _SYMPTOM_FOR, _SUBJECT_STATE):
-        for m in pattern.finditer(text):
-            if _is_name(m.group(1), text, m.end(1)):
-                return m.group(1)
+    for pattern in (_POSSESSIVE, _ALERT_PAREN, _SYMPTOM_FOR, _SUBJECT_STATE, _AFTER_VERSION):
+        name = _first_name(pattern, text)
+        if name:
+            return name
     if versions is None and any(c.isdigit() for c in text):
         versions = find_versions(text)
     named = named_with_versions(text, versions) if versions else []
