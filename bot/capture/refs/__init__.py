@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from bot.capture.catalogue import ServiceCatalogue
 from bot.capture.refs.environment import ENV_HINT, environment_in_name, find_environment
 from bot.capture.refs.ids import (
     HASH_NUM,
@@ -30,6 +30,9 @@ from bot.capture.refs.ids import (
 from bot.capture.refs.services import find_service, is_service_name, named_with_versions
 from bot.capture.refs.versions import find_versions, versions_for
 from bot.domain import REF_KEYS, RefValue
+
+if TYPE_CHECKING:  # the catalogue's learning helpers use the service-name test of this package
+    from bot.capture.catalogue import ServiceCatalogue
 
 __all__ = [
     "environment_in_name",
