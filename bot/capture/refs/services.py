@@ -61,11 +61,18 @@ _SYMPTOM_FOR = re.compile(
 )
 # An alert name followed by its service in parentheses: "ErrorBudgetBurn (payments)".
 _ALERT_PAREN = re.compile(rf"[A-Z][a-z]{{1,20}}[A-Z]\w{{1,40}}\s{{1,2}}\({_NAME}\)")
-# Subject of a state at the start of a line: "checkout is recovering", "search results are back".
+# Subject of a state or a deploy verb at the start of a line: "checkout is recovering", "search results
+# are back", "search rolled back to 1.9.9". Lower-case only: a capitalised subject is as often a person.
 _SUBJECT_STATE = re.compile(
     rf"^{_LOWER_NAME}\s{{1,2}}(?:(?:results|latency|errors|pods|p99|requests|traffic)\s{{1,2}})?"
-    r"(?:is|are|was|were|has|looks|seems|keeps|still|recovered|recovering|back|down|healthy|degraded)\b",
+    r"(?:is|are|was|were|has|looks|seems|keeps|still|recovered|recovering|back|down|healthy|degraded|"
+    r"rolled|rolling|deployed|redeployed|reverted|promoted|upgraded|downgraded|restarted|shipped)\b",
     re.M,
+)
+# A name used as an adjective of the event: "the auth deploy", "the search rollback".
+_ATTRIBUTIVE = re.compile(
+    rf"\bthe\s{{1,2}}{_LOWER_NAME}\s{{1,2}}(?:deploy|deployment|rollout|rollback|release|canary|revert|upgrade)\b",
+    re.I,
 )
 # After a version, where it went: "vers la 3.2.0 sur ledger", "2.4.0 on checkout".
 _AFTER_VERSION = re.compile(
@@ -100,7 +107,9 @@ _NOT_OBJECT = frozenset(
         "sentry datadog grafana pagerduty pd opsgenie prometheus alertmanager kibana splunk slack "
         "github gitlab jenkins argo argocd flux helm kubectl kubernetes k8s circleci spinnaker "
         "looks looked seems standing impact decision let site app system systems platform desplegando "
-        "haciendo fazendo roll rolling finish finished start end top bottom cours curso andamento marcha"
+        "haciendo fazendo roll rolling finish finished start end top bottom cours curso andamento marcha "
+        "rollout rollouts application ack undo sec secs min mins ms hrs hours version versions tag tags "
+        "big small second third whole full partial automatic auto manual scheduled planned nightly weekly"
     ).split()
 )
 _NOT_SERVICE = frozenset(
@@ -223,7 +232,7 @@ def find_service(
     obj = _verb_object(text, text.lower() if low is None else low)
     if obj:
         return obj[1]
-    for pattern in (_POSSESSIVE, _ALERT_PAREN, _SYMPTOM_FOR, _SUBJECT_STATE, _AFTER_VERSION):
+    for pattern in (_POSSESSIVE, _ATTRIBUTIVE, _ALERT_PAREN, _SYMPTOM_FOR, _SUBJECT_STATE, _AFTER_VERSION):
         name = _first_name(pattern, text)
         if name:
             return name
