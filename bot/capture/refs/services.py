@@ -109,7 +109,8 @@ _NOT_OBJECT = frozenset(
         "looks looked seems standing impact decision let site app system systems platform desplegando "
         "haciendo fazendo roll rolling finish finished start end top bottom cours curso andamento marcha "
         "rollout rollouts application ack undo sec secs min mins ms hrs hours version versions tag tags "
-        "big small second third whole full partial automatic auto manual scheduled planned nightly weekly"
+        "big small second third whole full partial automatic auto manual scheduled planned nightly weekly "
+        "latencia latenz errores erreurs fehler alerta alerte"
     ).split()
 )
 _NOT_SERVICE = frozenset(
@@ -161,8 +162,11 @@ def is_service_name(token: str) -> bool:
         return False
     if low in _NOT_SERVICE or low.startswith(_NOT_SERVICE_PREFIX):
         return False
-    if sum(part.isdigit() for part in re.split(r"[-_]", low)) >= 2:
+    parts = re.split(r"[-_]", low)
+    if sum(part.isdigit() for part in parts) >= 2:
         return False  # host and instance names (ip-10-0-1-12), not services
+    if any(len(p) >= 5 and not p.isalpha() and not p.isdigit() for p in parts[1:]):
+        return False  # a generated suffix: the pod checkout-api-7c9f8d6b5-x2lqp, not its service
     if find_environment(token) == token:
         return False
     return not VERSION.fullmatch(token)
