@@ -149,8 +149,8 @@ _NOT_SERVICE_PREFIX = (
     "staging-",
 )
 _SERVICE_EXPLICIT = re.compile(
-    r"\b(?:service|svc|app|application|job|release|deployment|deploy|rollout|helmrelease|kustomization)"
-    r"(?:\.apps)?\s{0,2}[:=/]\s{0,2}[*`'\"]{0,2}([A-Za-z][\w.-]{1,60}?)[*`'\"]{0,2}(?=[\s,;)]|$|\.(?:\s|$))",
+    r"\b(?:service|svc|app|application|project|job|release|deployment|deploy|rollout|helmrelease|kustomization)"
+    r"(?:\.apps)?[*_]{0,2}\s{0,2}[:=/]\s{0,2}[*`'\"]{0,2}([A-Za-z][\w.-]{1,60}?)[*`'\"]{0,2}(?=[\s,;)]|$|\.(?:\s|$))",
     re.I,
 )
 _FLAG_AFTER = re.compile(r"[`'\"*]{0,2}\s{1,2}(?:feature\s)?(?:flag|toggle)\b", re.I)
@@ -210,7 +210,8 @@ def _verb_object(text: str, low: str) -> tuple[int, str] | None:
 
 # (Japanese particles stand between a name and its version too: "recs を 4.0.1".)
 _NAME_BEFORE = re.compile(
-    r"(?<![\w.@/-])([A-Za-z][a-z0-9]{1,30}(?:[-_][a-z0-9]{1,30}){0,4})(?:\s{1,2}|:|\s?[をはがのも]\s?)v?$"
+    r"(?<![\w.@/-])([A-Za-z][a-z0-9]{1,30}(?:[-_][a-z0-9]{1,30}){0,4})"
+    r"(?:\s{1,2}(?:release\s{1,2}|version\s{1,2})?|:|\s?[をはがのも]\s?)v?$"
 )
 
 
@@ -231,7 +232,12 @@ def find_service(
 ) -> str | None:
     """The service a line names by position, or None. `versions` are the line's versions if known."""
     m = _SERVICE_EXPLICIT.search(text) if (":" in text or "=" in text or "/" in text) else None
-    if m and is_service_name(m.group(1)) and not m.group(1).isdigit():
+    if (
+        m
+        and is_service_name(m.group(1))
+        and m.group(1).lower() not in _NOT_OBJECT
+        and not m.group(1).isdigit()
+    ):
         return m.group(1).rstrip(".")
     obj = _verb_object(text, text.lower() if low is None else low)
     if obj:

@@ -79,6 +79,10 @@ _LANDED = re.compile(
     r"(?:is (?:live|back|serving|running)|に)",
     re.I,
 )
+# Going forward instead of back: "we go forward with 4.2.1", "rolling forward to 2.4.1".
+_FORWARD = re.compile(
+    rf"\b(?:go|going|roll|rolling|rolled|fix|fixing)[ -]forward (?:with|to) ({_DOTTED})(?![\w%]|\.\d)", re.I
+)
 _WAS = re.compile(rf"\((?:was|from)\s{{1,2}}({_DOTTED})\)", re.I)
 _ARROW = re.compile(
     rf"({_DOTTED})\s{{0,3}}(?:->|→|=>|to)\s{{0,3}}({_DOTTED})(?![\w%]|\.\d)",
@@ -109,8 +113,10 @@ def versions_for(text: str, kind: str) -> dict[str, str]:
     versions = [v for _, v in find_versions(text)]
     if kind == "rollback":
         landed = _LANDED.search(text)
-        to = _kept(text, _ROLLBACK_TO.search(text), 1) or (
-            landed and _kept(text, landed, 1 if landed.group(1) else 2)
+        to = (
+            _kept(text, _ROLLBACK_TO.search(text), 1)
+            or (landed and _kept(text, landed, 1 if landed.group(1) else 2))
+            or _kept(text, _FORWARD.search(text), 1)
         )
         if to:
             out["version"] = to
