@@ -78,6 +78,15 @@ _ATTRIBUTIVE = re.compile(
 _AFTER_VERSION = re.compile(
     rf"\d(?<![\w.]\d)(?:\.\d{{1,6}}){{1,3}}\s{{1,2}}(?:on|for|sur|en|em|auf|para|to)\s{{1,2}}{_LOWER_NAME}"
 )
+# The position rules in order, each with a string it cannot match without (a cheap test first).
+_POSITIONS = (
+    (_POSSESSIVE, "'s"),
+    (_ATTRIBUTIVE, "the"),
+    (_ALERT_PAREN, "("),
+    (_SYMPTOM_FOR, ""),
+    (_SUBJECT_STATE, ""),
+    (_AFTER_VERSION, "."),
+)
 _NOT_OBJECT = frozenset(
     (
         "the a an to now it this that back everything anything all our my fix hotfix change changes config "
@@ -239,11 +248,12 @@ def find_service(
         and not m.group(1).isdigit()
     ):
         return m.group(1).rstrip(".")
-    obj = _verb_object(text, text.lower() if low is None else low)
+    low = text.lower() if low is None else low
+    obj = _verb_object(text, low)
     if obj:
         return obj[1]
-    for pattern in (_POSSESSIVE, _ATTRIBUTIVE, _ALERT_PAREN, _SYMPTOM_FOR, _SUBJECT_STATE, _AFTER_VERSION):
-        name = _first_name(pattern, text)
+    for pattern, needed in _POSITIONS:
+        name = _first_name(pattern, text) if needed in low else None
         if name:
             return name
     if versions is None and any(c.isdigit() for c in text):

@@ -24,13 +24,14 @@ _TWO_PART = re.compile(r"\b(?:version|release|to|from|tag|ver)\s{1,2}(\d{1,4}\.\
 _DOTTED = r"v?\d{1,6}(?:\.\d{1,6}){1,3}(?:-[0-9A-Za-z.]{1,30})?|v\d{1,6}"
 
 # A tool or library named right before the number: its own version, not the release's.
-_TOOL_BEFORE = re.compile(
-    r"\b(?:grafana|prometheus|alertmanager|kubernetes|k8s|kubectl|helm|terraform|jenkins|argo ?cd|flux|"
-    r"node(?:js)?|python|java|jdk|go|golang|ruby|rails|php|openssl|nginx|envoy|istio|docker|ubuntu|debian|"
-    r"alpine|postgres(?:ql)?|mysql|redis|kafka|okhttp|chrome|ios|android|scribe|incident scribe)"
-    r"[\s:]{1,2}(?:version\s)?$",
-    re.I,
+_TOOLS = frozenset(
+    (
+        "grafana prometheus alertmanager kubernetes k8s kubectl helm terraform jenkins argocd cd flux node "
+        "nodejs python java jdk go golang ruby rails php openssl nginx envoy istio docker ubuntu debian "
+        "alpine postgres postgresql mysql redis kafka okhttp chrome ios android scribe"
+    ).split()
 )
+_TOOL_TAIL = re.compile(r"([A-Za-z][\w.-]{0,30})[\s:]{1,2}(?:version\s)?$")
 # A dependency bumped in a changelog ("bump okhttp to 4.12.0", "Bump lodash from 4.17.20 to 4.17.21");
 # "Bump version to 3.3.2" bumps the release itself.
 _DEP_BUMP = re.compile(
@@ -48,8 +49,12 @@ def _not_a_version(text: str, start: int, value: str) -> bool:
         return True  # an IP address
     if _DOTTED_DATE.fullmatch(value) or (len(parts[0]) >= 6 and parts[0].isdigit()):
         return True  # a date, or a build number such as 20261204.7
-    if _TOOL_BEFORE.search(text, max(0, start - 25), start):
+    tail = _TOOL_TAIL.search(text[max(0, start - 40) : start])
+    if tail and tail.group(1).lower() in _TOOLS:
         return True
+    window = text[max(0, start - 160) : start + 40].lower()
+    if "bump" not in window and "dependency" not in window:
+        return False
     return any(m.start() < start < m.end() for m in _DEP_BUMP.finditer(text, max(0, start - 160), start + 40))
 
 
