@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-# "stage" is also a step of a rollout ("stage 2 of the canary", "the next stage"): not then.
+# "stage" is also a step of a rollout ("stage 2 of the canary", "the next stage") or the word Azure
+# DevOps puts before the environment ("on stage Production"): not then.
 ENV_WORDS = (
     r"production|prod|staging|stage(?<!next stage)(?<!first stage)(?<!final stage)(?<!last stage)"
     r"(?<!each stage)(?<!every stage)(?<!canary stage)(?<!rollout stage)(?<!pipeline stage)(?<!this stage)"
-    r"(?!\s{1,2}(?:\d|[ivx]{1,4}\b|one|two|three|four|five|of\b))|stg|"
+    r"(?!\s{1,2}(?:\d|[ivx]{1,4}\b|one|two|three|four|five|of\b|production|prod\b|staging|preprod))|stg|"
     r"preprod|pre-prod|sandbox|producción|produccion|produção|producao|produktion"
 )
 _ENV_SOURCE = (

@@ -54,13 +54,6 @@ def find_tickets(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def find_ticket(text: str) -> str | None:
-    for m in _TICKET.finditer(text):
-        if m.group(1) not in _NOT_TICKET:
-            return m.group(0)
-    return None
-
-
 def find_sentry_short_id(text: str) -> str | None:
     for m in _SENTRY_SHORT_ID.finditer(text):
         head = m.group(0).split("-", 1)[0]
