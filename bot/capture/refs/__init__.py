@@ -81,7 +81,7 @@ def _own_versions(
         if after is None:
             return None
         own.append(after)
-    return own if len(set(own)) == len(own) else None
+    return own
 
 
 def _services(

@@ -219,7 +219,7 @@ def _verb_object(text: str, low: str) -> tuple[int, str] | None:
 
 # (Japanese particles stand between a name and its version too: "recs を 4.0.1".)
 _NAME_BEFORE = re.compile(
-    r"(?<![\w.@/-])([A-Za-z][a-z0-9]{1,30}(?:[-_][a-z0-9]{1,30}){0,4})"
+    r"(?<![\w.@/-])([A-Za-z][a-z0-9]{2,30}(?:[-_][a-z0-9]{1,30}){0,4})"
     r"(?:\s{1,2}(?:release\s{1,2}|version\s{1,2})?|:|\s?[をはがのも]\s?)v?$"
 )
 
