@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from bot.capture.refs.environment import ENV_HINT, environment_in_name, find_environment
 from bot.capture.refs.ids import (
@@ -142,7 +142,7 @@ def extract_refs(text: str, kind: str, services: ServiceCatalogue | None = None)
     return refs
 
 
-def _substrings(value: object, text: str) -> bool:
+def _is_ref_value(value: object, text: str) -> TypeGuard[RefValue]:
     if isinstance(value, str):
         return bool(value) and value in text
     return (
@@ -153,4 +153,4 @@ def _substrings(value: object, text: str) -> bool:
 def keep_substrings(refs: Mapping[str, object], text: str) -> dict[str, RefValue]:
     """Only contract keys whose value (or each of its values) is a non-empty string found verbatim in
     `text`; a list with any other member is dropped whole, since its order pairs it with another key."""
-    return {key: value for key, value in refs.items() if key in REF_KEYS and _substrings(value, text)}  # type: ignore[misc]
+    return {key: value for key, value in refs.items() if key in REF_KEYS and _is_ref_value(value, text)}

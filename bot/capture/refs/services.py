@@ -16,8 +16,7 @@ from bot.capture.refs.environment import find_environment
 from bot.capture.refs.ids import looks_like_commit
 from bot.capture.refs.versions import VERSION, find_versions
 
-# Services: hyphenated or underscored lowercase names (checkout-api, api_gateway) or a name given
-# in an explicit position ("service: payments", "app=cart", "deployment/checkout").
+# The last resort: a hyphenated or underscored lower-case name anywhere (checkout-api, api_gateway).
 _SERVICE_TOKEN = re.compile(r"(?<![\w./@:#-])([a-z][a-z0-9]{1,30}(?:[-_][a-z0-9]{1,30}){1,4})(?![\w=-])")
 # A name as a word: lower-case, hyphenated, or capitalised ("Payments"); never inside an identifier.
 _NAME = r"([A-Za-z][a-z0-9]{1,30}(?:[-_][a-z0-9]{1,30}){0,4})(?![\w@/-]|\.\w)"
@@ -52,8 +51,8 @@ _POSSESSIVE = re.compile(
     r"rollback|canary|build|pods?|latency|error|errors|p99|p95|5xx|health|alert|queue|database|db)\b"
 )
 # Right after a symptom or an alert name, a preposition points at the service: "HighErrorRate is firing
-# again for payments", "health check on auth-gateway", "TypeError in web", "latencia en search",
-# "cart pe" (Hindi postposition). The symptom must come first, within a few words.
+# again for payments", "health check on auth-gateway", "TypeError in web", "latencia en search".
+# The symptom must come first, within a few words.
 _SYMPTOM_FOR = re.compile(
     r"(?:alerts?|alarm|alerta|monitor|check|page|paged|firing|fire|failing|errors?|latency|latencia|5xx|"
     r"lag|spike|[A-Z][a-z]{1,20}[A-Z]\w{1,40})(?:\s{1,2}[\w-]{1,20}){0,3}?\s{1,2}"
