@@ -10,6 +10,8 @@ inside a larger identifier (`payments-deploy-prod`, `checkout-api-7c9f8d6b5-x2lq
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,6 +26,10 @@ _SEPARATORS = re.compile(r"[\s_-]+")
 # A word of a line, with its inner dashes and underscores (checkout-api, orders_svc).
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ɏ][0-9A-Za-zÀ-ÖØ-öø-ɏ_-]*")
 _MAX_WORDS = 3  # "Payments Webhooks API": the longest multi-word name looked up
+_MAX_MENTIONS = 64
+# The pieces of a lower-cased line, split at dashes and underscores too: a cheap test of which known
+# names may occur at all (most lines name none).
+_PIECE = re.compile(r"[0-9a-zà-öø-ɏ]+")
 
 
 def _key(name: str) -> str:
@@ -47,17 +53,25 @@ def _prefixes(stems: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+@functools.lru_cache(maxsize=256)
+def _starts(firsts: frozenset[str]) -> re.Pattern[str]:
+    """Where a word begins with one of `firsts` (the first parts of known names present in a line)."""
+    alternatives = "|".join(re.escape(f) for f in sorted(firsts, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![^\W_])", re.I)
+
+
 @dataclass(frozen=True)
 class ServiceCatalogue:
     names: frozenset[str] = frozenset()
     _stems: frozenset[str] = frozenset()
     _prefixes: frozenset[str] = frozenset()
+    _firsts: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, names: Iterable[str]) -> ServiceCatalogue:
         known = frozenset(n.strip().lower() for n in names if n and n.strip())
         stems = frozenset(_stem(_key(n)) for n in known)
-        return cls(known, stems, _prefixes(stems))
+        return cls(known, stems, _prefixes(stems), frozenset(s.split("-", 1)[0] for s in stems))
 
     def with_names(self, names: Iterable[str]) -> ServiceCatalogue:
         """This catalogue and `names` together."""
@@ -67,39 +81,42 @@ class ServiceCatalogue:
         return _stem(key) in self._stems
 
     def find(self, text: str) -> list[tuple[int, str]]:
-        """Known names in `text` as written, with their offsets, in order of appearance."""
-        if not self._stems:
+        """Known names in `text` as written, with their offsets, in order of appearance (the first
+        `_MAX_MENTIONS`: a line naming more is no line about a service, and the scan stays bounded)."""
+        present = self._firsts.intersection(_PIECE.findall(text.lower())) if self._firsts else None
+        if not present:
             return []
-        words = list(_WORD.finditer(text))
         found: list[tuple[int, str]] = []
-        i = 0
-        while i < len(words):
-            taken = self._match_at(text, words, i)
-            if taken:
-                start, end = words[i].start(), words[i + taken - 1].end()
-                found.append((start, text[start:end].rstrip("-_")))
-            i += taken or 1
+        taken_to = 0
+        for m in itertools.islice(_starts(frozenset(present)).finditer(text), _MAX_MENTIONS):
+            if m.start() < taken_to:
+                continue
+            end = self._name_end(text, m.start())
+            if end:
+                found.append((m.start(), text[m.start() : end].rstrip("-_")))
+                taken_to = end
         return found
 
-    def _match_at(self, text: str, words: list[re.Match[str]], i: int) -> int:
-        """How many words from the i-th one spell a known name standing on its own (0: none)."""
-        start = words[i].start()
+    def _name_end(self, text: str, start: int) -> int:
+        """Where the longest known name written from `start` ends, standing on its own (0: none)."""
         if start and text[start - 1] in ".@#&$%":
             return 0  # a host's or address's part, a channel, an entity
-        longest = 0
+        end = 0
         key = ""
-        for n in range(min(_MAX_WORDS, len(words) - i)):
-            word = words[i + n]
-            if n and text[words[i + n - 1].end() : word.start()] not in (" ", "  "):
+        word = _WORD.match(text, start)
+        for n in range(_MAX_WORDS):
+            if word is None:
                 break
             part = word.group(0).lower().replace("_", "-").strip("-")
             key = f"{key}-{part}" if n else part
             known = self._knows(key)
             if known and _stands_alone(text, word.end()):
-                longest = n + 1
+                end = word.end()
             if not known and key not in self._prefixes:
                 break
-        return longest
+            gap = 2 if text.startswith("  ", word.end()) else 1 if text.startswith(" ", word.end()) else 0
+            word = _WORD.match(text, word.end() + gap) if gap else None
+        return end
 
 
 def _stands_alone(text: str, end: int) -> bool:

@@ -3,6 +3,8 @@ identifier; the pure helpers that learn names from SCRIBE_SERVICES, integrations
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bot.capture.catalogue import (
@@ -110,3 +112,14 @@ def test_names_are_learned_from_an_integrations_refs() -> None:
 )
 def test_a_channel_name_gives_at_most_one_plausible_service(channel: str, names: list[str]) -> None:
     assert names_from_channel(channel) == names
+
+
+def test_a_huge_line_is_scanned_within_a_bound() -> None:
+    catalogue = ServiceCatalogue.of([f"svc{i}-api" for i in range(300)] + ["checkout", "payments webhooks"])
+    for text in ("checkout " * 5000, "payments-x " * 4000, "Payments Webhooks " * 2500):
+        started = time.perf_counter()
+        found = catalogue.find(text[:40_000])
+        assert time.perf_counter() - started < 0.5  # only catastrophic work would break this
+        assert len(found) <= 64
+    assert catalogue.find("payments-x " * 4000) == []
+    assert catalogue.find("checkout " * 5000)[:2] == [(0, "checkout"), (9, "checkout")]
