@@ -127,7 +127,7 @@ def extract_refs(text: str, kind: str, services: ServiceCatalogue | None = None)
         refs["environment"] = env
     versions = find_versions(text) if has_digit and kind in _VERSION_KINDS else []
     if has_digit and kind in _VERSION_KINDS:
-        refs.update(versions_for(text, kind))
+        refs.update(versions_for(text, kind, versions))
         commit = find_commit(text)
         if commit:
             refs["commit"] = commit

@@ -11,6 +11,7 @@ larger identifier, an environment, a version, a commit or an everyday word.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bot.capture.refs.environment import find_environment
 from bot.capture.refs.ids import looks_like_commit
@@ -52,11 +53,11 @@ _POSSESSIVE = re.compile(
 )
 # Right after a symptom or an alert name, a preposition points at the service: "HighErrorRate is firing
 # again for payments", "health check on auth-gateway", "TypeError in web", "latencia en search".
-# The symptom must come first, within a few words.
-_SYMPTOM_FOR = re.compile(
+# The preposition is found first (a literal), then the symptom within a few words before it.
+_PREPOSITION_NAME = re.compile(rf"\b(?:for|on|in|en|em|no|na|auf|bei|sur|pour|de)\s{{1,2}}{_NAME}")
+_SYMPTOM_BEFORE = re.compile(
     r"(?:alerts?|alarm|alerta|monitor|check|page|paged|firing|fire|failing|errors?|latency|latencia|5xx|"
-    r"lag|spike|[A-Z][a-z]{1,20}[A-Z]\w{1,40})(?:\s{1,2}[\w-]{1,20}){0,3}?\s{1,2}"
-    rf"(?:for|on|in|en|em|no|na|auf|bei|sur|pour|de)\s{{1,2}}{_NAME}"
+    r"lag|spike|[A-Z][a-z]{1,20}[A-Z]\w{1,40})(?:\s{1,2}[\w-]{1,20}){0,3}\s{1,2}$"
 )
 # An alert name followed by its service in parentheses: "ErrorBudgetBurn (payments)".
 _ALERT_PAREN = re.compile(rf"[A-Z][a-z]{{1,20}}[A-Z]\w{{1,40}}\s{{1,2}}\({_NAME}\)")
@@ -76,15 +77,6 @@ _ATTRIBUTIVE = re.compile(
 # After a version, where it went: "vers la 3.2.0 sur ledger", "2.4.0 on checkout".
 _AFTER_VERSION = re.compile(
     rf"\d(?<![\w.]\d)(?:\.\d{{1,6}}){{1,3}}\s{{1,2}}(?:on|for|sur|en|em|auf|para|to)\s{{1,2}}{_LOWER_NAME}"
-)
-# The position rules in order, each with a string it cannot match without (a cheap test first).
-_POSITIONS = (
-    (_POSSESSIVE, "'s"),
-    (_ATTRIBUTIVE, "the"),
-    (_ALERT_PAREN, "("),
-    (_SYMPTOM_FOR, ""),
-    (_SUBJECT_STATE, ""),
-    (_AFTER_VERSION, "."),
 )
 _NOT_OBJECT = frozenset(
     (
@@ -185,6 +177,8 @@ def _is_name(token: str, text: str, end: int) -> bool:
     low = token.lower()
     if low in _NOT_OBJECT or low[0].isdigit() or (low[0] == "v" and low[1:2].isdigit()):
         return False
+    if low.rpartition("-")[2].isdigit():
+        return False  # an instance or host (db-3, kafka-2), not its service
     return is_service_name(token) and not _PART_AFTER.match(text, end)
 
 
@@ -196,6 +190,15 @@ def _first_name(pattern: re.Pattern[str], text: str) -> str | None:
         if _is_name(m.group(1), text, m.end(1)):
             return m.group(1)
         at = m.start(1) if m.start(1) > m.start() else m.start() + 1
+    return None
+
+
+def _after_symptom(text: str) -> str | None:
+    for m in _PREPOSITION_NAME.finditer(text):
+        if _is_name(m.group(1), text, m.end(1)) and _SYMPTOM_BEFORE.search(
+            text, max(0, m.start() - 90), m.start()
+        ):
+            return m.group(1)
     return None
 
 
@@ -235,6 +238,22 @@ def named_with_versions(text: str, versions: list[tuple[int, str]]) -> list[tupl
     return found
 
 
+def _by(pattern: re.Pattern[str], needed: str) -> Callable[[str, str], str | None]:
+    """A position rule from its pattern and a string it cannot match without (a cheap test first)."""
+    return lambda text, low: _first_name(pattern, text) if needed in low else None
+
+
+# The position rules, in order.
+_POSITIONS: tuple[Callable[[str, str], str | None], ...] = (
+    _by(_POSSESSIVE, "'s"),
+    _by(_ATTRIBUTIVE, "the"),
+    _by(_ALERT_PAREN, "("),
+    lambda text, _low: _after_symptom(text),
+    _by(_SUBJECT_STATE, ""),
+    _by(_AFTER_VERSION, "."),
+)
+
+
 def find_service(
     text: str, low: str | None = None, versions: list[tuple[int, str]] | None = None
 ) -> str | None:
@@ -251,8 +270,8 @@ def find_service(
     obj = _verb_object(text, low)
     if obj:
         return obj[1]
-    for pattern, needed in _POSITIONS:
-        name = _first_name(pattern, text) if needed in low else None
+    for rule in _POSITIONS:
+        name = rule(text, low)
         if name:
             return name
     if versions is None and any(c.isdigit() for c in text):

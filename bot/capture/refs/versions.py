@@ -106,8 +106,9 @@ def _kept(text: str, m: re.Match[str] | None, group: int) -> str | None:
     return m.group(group)
 
 
-def versions_for(text: str, kind: str) -> dict[str, str]:
-    """version / from_version for a deploy or rollback message."""
+def versions_for(text: str, kind: str, found: list[tuple[int, str]] | None = None) -> dict[str, str]:
+    """version / from_version for a deploy or rollback message; `found` is `find_versions(text)` if the
+    caller has it already."""
     out: dict[str, str] = {}
     arrow = _ARROW.search(text)
     if arrow and _kept(text, arrow, 1) and _kept(text, arrow, 2):
@@ -115,7 +116,7 @@ def versions_for(text: str, kind: str) -> dict[str, str]:
         return out
     was = _kept(text, _WAS.search(text), 1)
     frm = was or _kept(text, _FROM.search(text), 1)
-    versions = [v for _, v in find_versions(text)]
+    versions = [v for _, v in (find_versions(text) if found is None else found)]
     if kind == "rollback":
         landed = _LANDED.search(text)
         to = (
