@@ -70,6 +70,8 @@ def test_a_known_service_is_found_wherever_it_stands(name, version, variant, cas
         ("rollback en cours vers la 3.2.0 sur ledger", "rollback", "ledger", "3.2.0"),
         ("recs を 4.0.1 にロールバックしました", "rollback", "recs", "4.0.1"),
         ("reverted commit 9f3c2ab on main and redeployed web", "rollback", "web", None),
+        ("rb of payments to 3.1.0 done", "rollback", "payments", "3.1.0"),
+        ("got paged for disk full on db-3, then on ledger-api", "alert_firing", "ledger-api", None),
     ],
 )
 def test_position_rules_find_a_service_no_catalogue_knows(text, kind, service, version) -> None:
@@ -91,6 +93,8 @@ def test_position_rules_find_a_service_no_catalogue_knows(text, kind, service, v
         "deploy is stuck at 'waiting for rollout to finish'",
         "mise en prod de la 3.4.0 en cours",
         "pod checkout-api-7c9f8d6b5-x2lqp restarted after the deploy",
+        "keep feature flag `new_checkout_flow` OFF for all tenants",
+        "undoing the flag flip, `new_pricing` back to off",
     ],
 )
 def test_words_standing_where_a_name_stands_are_not_services(text) -> None:

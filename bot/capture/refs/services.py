@@ -32,7 +32,7 @@ _PART_AFTER = re.compile(
 # Payments", "redeployed checkout", an imperative or status line "Deploy api v2.0.0 to prod",
 # "rollback api to …". Searched in the lower-cased text; the name is then read in the original.
 _SERVICE_OBJECT = re.compile(
-    r"\b((?:deploy(?:ment)?s?|rollback|roll-back|rollout|canary|release|revert|redeploy|restart) "
+    r"\b((?:deploy(?:ment)?s?|rollback|roll-back|rb|rollout|canary|release|revert|redeploy|restart) "
     r"(?:of|for|do|de|da|von|du|to)|roll(?:ing|ed|in)? ?back|revert(?:ing|ed)?|(?:re)?deploy(?:ing|ed)?|"
     r"ship(?:ping|ped)|promot(?:e|ing|ed)|upgrad(?:e|ing|ed)|downgrad(?:e|ing|ed)|restart(?:ing|ed)|desplegando)"
     r"\s{1,2}(?:the\s)?([a-z][a-z0-9_-]{1,40})\b"
@@ -44,7 +44,7 @@ _TARGET_AFTER = re.compile(r"\s{1,2}(?:v?\d|to\b|in\b|on\b|from\b|into\b)|[,:]")
 # Every verb of _SERVICE_OBJECT contains one of these; one short scan decides most messages.
 # (Searched in the lower-cased text: literal alternatives are several times faster than `[Rr]oll|…`.)
 _OBJECT_HINT = re.compile(
-    r"roll|revert|deploy|ship|promot|upgrad|downgrad|restart|desplegando|release|canary"
+    r"roll|revert|deploy|ship|promot|upgrad|downgrad|restart|desplegando|release|canary|rb of"
 )
 # Owner of a deploy or a symptom: "checkout's deploy", "search's p99".
 _POSSESSIVE = re.compile(
@@ -281,10 +281,11 @@ def find_service(
         return named[0][1]
     if "-" not in text and "_" not in text:
         return None
+    flagged = "flag" in low or "toggle" in low
     for m in _SERVICE_TOKEN.finditer(text):
         token = m.group(1)
         if is_service_name(token) and not any(c.isdigit() for c in token.split("-")[-1][:1]):
-            if _FLAG_AFTER.match(text, m.end()):
-                continue  # `checkout_v2` flag: a feature flag's key, not a service
+            if _FLAG_AFTER.match(text, m.end()) or ("_" in token and flagged):
+                continue  # `checkout_v2` flag, "the flag `new_pricing`": a feature flag's key, not a service
             return token
     return None
