@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, TypeGuard
+from typing import Protocol, TypeGuard
 
 from bot.capture.refs.environment import ENV_HINT, environment_in_name, find_environment
 from bot.capture.refs.ids import (
@@ -31,8 +31,13 @@ from bot.capture.refs.services import find_service, is_service_name, named_with_
 from bot.capture.refs.versions import find_versions, versions_for
 from bot.domain import REF_KEYS, RefValue
 
-if TYPE_CHECKING:  # the catalogue's learning helpers use the service-name test of this package
-    from bot.capture.catalogue import ServiceCatalogue
+
+class KnownServices(Protocol):
+    """What refs need of `bot.capture.catalogue.ServiceCatalogue` (which itself uses this package's
+    service-name test, so it is not imported here)."""
+
+    def find(self, text: str) -> list[tuple[int, str]]: ...
+
 
 __all__ = [
     "environment_in_name",
@@ -85,7 +90,7 @@ def _own_versions(
 
 
 def _services(
-    text: str, low: str, versions: list[tuple[int, str]], services: ServiceCatalogue | None
+    text: str, low: str, versions: list[tuple[int, str]], services: KnownServices | None
 ) -> list[tuple[int, str]]:
     """The services named, in order of appearance: every known one, else those with their own version
     when there are several, else the one the position rules find."""
@@ -99,7 +104,7 @@ def _services(
     return [(text.find(name), name)] if name else []
 
 
-def extract_refs(text: str, kind: str, services: ServiceCatalogue | None = None) -> dict[str, RefValue]:
+def extract_refs(text: str, kind: str, services: KnownServices | None = None) -> dict[str, RefValue]:
     """Generic refs for a message whose kind is already known (human or unknown-bot phrasing).
 
     `services` are the names the workspace knows: found anywhere in the line, before position rules."""
