@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.capture.backfill import HistoryReader
 from bot.capture.classify import Classifier
 from bot.capture.enrich import Enrichment, EnrichmentQueue
 from bot.capture.entries import (
@@ -86,6 +87,7 @@ class CaptureService:
         self.clock, self.tasks, self.settings = clock, tasks, settings
         self.writer = EntryWriter(db, clock)
         self.enrichment = EnrichmentQueue(tasks, self._enrich)
+        self.history = HistoryReader(db, gateway, self.store_read, clock, tasks)
 
     async def close(self) -> None:
         await self.writer.close()
@@ -194,30 +196,18 @@ class CaptureService:
             await entry_store.insert(session, values)
             return str(values["kind"])
 
-    # -- backfill ----------------------------------------------------------------------------
+    # -- history read back ----------------------------------------------------------------------
 
-    async def backfill(self, channel: ChannelRef) -> int:
-        """Read channel history (and thread replies) and store what the event stream missed."""
-        if not channel.is_incident:
-            return 0
-        # The whole channel is read: an incident channel exists for one incident, and its start may
-        # predate the first message the event stream delivered.
-        messages: list[Mapping[str, Any]] = []
-        async for message in self.gateway.history(channel.id):
-            messages.append(message)
-            if int(message.get("reply_count") or 0) > 0:
-                async for reply in self.gateway.replies(channel.id, message["ts"]):
-                    messages.append(reply)
-        added = 0
+    async def store_read(self, channel: ChannelRef, messages: list[Mapping[str, Any]]) -> int:
+        """Store messages read from history (one page): what the event stream missed."""
         now = self.clock()
-        for message in sorted(messages, key=lambda m: float(m["ts"])):
-            if message.get("subtype") in IGNORED_SUBTYPES or await self._is_ours(message):
-                continue
-            async with self.db.transaction() as session:
+        added = 0
+        async with self.db.transaction() as session:
+            for message in sorted(messages, key=lambda m: float(m["ts"])):
+                if message.get("subtype") in IGNORED_SUBTYPES or await self._is_ours(message):
+                    continue
                 if await self._store(session, channel, message, capture="backfill", now=now) is not None:
                     added += 1
-        async with self.db.transaction() as session:
-            await incident_store.set_backfilled(session, channel.id, now)
         return added
 
     # -- internals ---------------------------------------------------------------------------

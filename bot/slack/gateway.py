@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
 log = logging.getLogger(__name__)
@@ -84,6 +88,29 @@ def cap_blocks(blocks: list[dict[str, Any]] | None) -> list[dict[str, Any]] | No
     return [*blocks[: MAX_BLOCKS - 1], note]
 
 
+class RateLimited(Exception):
+    """Slack answered 429: the method may be called again after `retry_after` seconds."""
+
+    def __init__(self, method: str, retry_after: float) -> None:
+        super().__init__(f"{method} rate-limited for {retry_after:g} s")
+        self.method, self.retry_after = method, retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of conversations.history/replies as Slack gave it."""
+
+    messages: list[dict[str, Any]]
+    next_cursor: str
+    asked: int
+
+    @property
+    def capped(self) -> bool:
+        """Slack returned fewer than asked yet has more: the page size is capped for this app
+        (15 for apps under the 2025 history limit)."""
+        return bool(self.next_cursor) and len(self.messages) < self.asked
+
+
 def _display_name(user: dict[str, Any] | None) -> str | None:
     if not user:
         return None
@@ -91,9 +118,20 @@ def _display_name(user: dict[str, Any] | None) -> str | None:
     return profile.get("display_name") or user.get("real_name") or user.get("name")
 
 
+def _next_cursor(resp: Any) -> str:
+    return str((resp.get("response_metadata") or {}).get("next_cursor") or "")
+
+
 class SlackGateway:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = add_rate_limit_retries(client)
+        # History pages are paced by the caller, which must see a 429 instead of sleeping in it.
+        self.paged_client = AsyncWebClient(
+            token=client.token,
+            base_url=client.base_url,
+            timeout=client.timeout,
+            retry_handlers=[AsyncConnectionErrorRetryHandler()],
+        )
         self._channels = _TTLCache(CACHE_SECONDS)
         self._users = _TTLCache(CACHE_SECONDS)
         self._members = _TTLCache(CACHE_SECONDS)
@@ -109,11 +147,12 @@ class SlackGateway:
                 timeout=aiohttp.ClientTimeout(total=self.client.timeout)
             )
             self._own_session = True
+        self.paged_client.session = self.client.session
 
     async def close(self) -> None:
         if self._own_session and self.client.session is not None:
             await self.client.session.close()
-            self.client.session = None
+            self.client.session = self.paged_client.session = None
             self._own_session = False
 
     async def auth(self) -> dict[str, Any]:
@@ -220,24 +259,38 @@ class SlackGateway:
             if exc.response.get("error") != "already_reacted":
                 raise
 
-    async def join(self, channel: str) -> None:
-        await self.client.conversations_join(channel=channel)
+    async def join_public(self, channel: str) -> bool:
+        """Join a public channel; False when Slack refuses (archived, private, not allowed)."""
+        try:
+            await self.client.conversations_join(channel=channel)
+        except SlackApiError as exc:
+            log.warning("could not join %s: %s", channel, exc.response.get("error"))
+            return False
+        return True
 
-    async def history(self, channel: str, oldest: str = "0") -> AsyncIterator[dict[str, Any]]:
-        """Every message since `oldest`, oldest page last as Slack returns them; paginated."""
-        first = await self.client.conversations_history(channel=channel, oldest=oldest, limit=200)
-        async for page in first:
-            for message in page.get("messages", []):
-                yield message
+    async def history_page(self, channel: str, oldest: str, cursor: str | None, limit: int) -> Page:
+        """One conversations.history page after `oldest` (newest first); RateLimited on 429."""
+        args = {"channel": channel, "oldest": oldest, "limit": limit, "cursor": cursor or None}
+        resp = await self._paged("conversations_history", args)
+        return Page(list(resp.get("messages") or []), _next_cursor(resp), limit)
 
-    async def replies(self, channel: str, thread_ts: str, oldest: str = "0") -> AsyncIterator[dict[str, Any]]:
-        first = await self.client.conversations_replies(
-            channel=channel, ts=thread_ts, oldest=oldest, limit=200
-        )
-        async for page in first:
-            for message in page.get("messages", []):
-                if message.get("ts") != thread_ts:
-                    yield message
+    async def replies_page(self, channel: str, thread_ts: str, cursor: str | None, limit: int) -> Page:
+        """One conversations.replies page of a thread, the parent left out; RateLimited on 429."""
+        args = {"channel": channel, "ts": thread_ts, "limit": limit, "cursor": cursor or None}
+        resp = await self._paged("conversations_replies", args)
+        messages = [m for m in resp.get("messages") or [] if m.get("ts") != thread_ts]
+        return Page(messages, _next_cursor(resp), limit)
+
+    async def _paged(self, method: str, args: dict[str, Any]) -> Any:
+        try:
+            return await getattr(self.paged_client, method)(
+                **{k: v for k, v in args.items() if v is not None}
+            )
+        except SlackApiError as exc:
+            if exc.response.status_code == 429:
+                retry_after = float(exc.response.headers.get("Retry-After") or 60)
+                raise RateLimited(method.replace("_", "."), retry_after) from None
+            raise
 
     async def upload_markdown(
         self, channel: str, filename: str, content: str, title: str, thread_ts: str | None = None

@@ -57,7 +57,7 @@ def register(app: AsyncApp, services: Services) -> None:
         auth = await services.gateway.auth()
         if ref.is_incident and event.get("user") == auth.get("user_id"):
             # Joined late: what was said before is read after Slack has its answer.
-            services.tasks.spawn(capture.backfill(ref), name=f"backfill {ref.id}")
+            services.tasks.spawn(capture.history.catch_up(ref, from_start=True), name=f"backfill {ref.id}")
 
     @app.event("channel_rename")
     async def on_channel_rename(event: dict[str, Any]) -> None:
