@@ -41,6 +41,7 @@ from bot.simulator.state import (
     validate_blocks,
     validate_text,
 )
+from bot.simulator.tiers import HISTORY_METHODS, HistoryTier, MinuteWindow
 
 # Sent back in `x-oauth-scopes` like Slack does; Bolt reads it into the authorize result.
 BOT_SCOPES = (
@@ -173,6 +174,7 @@ class SlackSimulator:
         delivery_timeout: float = 3.0,
         retry_failed_deliveries: bool = False,
         bot_events: Iterable[str] = DEFAULT_BOT_EVENTS,
+        history_tier: HistoryTier | None = None,
     ) -> None:
         self.bot_token = bot_token
         self.signing_secret = signing_secret
@@ -183,6 +185,7 @@ class SlackSimulator:
         self.user_rich_text_blocks = user_rich_text_blocks
         self.retry_failed_deliveries = retry_failed_deliveries
         self.bot_events = set(bot_events)
+        self.set_history_tier(history_tier)
         self.state = WorkspaceState(
             team_id=team_id, domain=team_domain, bot_user_id=bot_user_id, bot_id=bot_id, app_id=app_id,
             clock=clock,
@@ -284,6 +287,11 @@ class SlackSimulator:
         self._faults.setdefault(method, []).append(
             _Fault("ratelimited", count, retry_after=retry_after, status=429)
         )
+
+    def set_history_tier(self, tier: HistoryTier | None) -> None:
+        """Rate and page limits of conversations.history/replies (None: unlimited, the default)."""
+        self.history_tier = tier
+        self._history_window = MinuteWindow(tier.calls_per_minute) if tier else None
 
     def fail_method(self, method: str, error: str, count: int | None = None) -> None:
         """The next `count` calls (None: all, until cleared) answer `{"ok": false, "error": error}`."""
@@ -709,7 +717,8 @@ class SlackSimulator:
                 raise SlackApiError("not_authed")
             if token != self.bot_token:
                 raise SlackApiError("invalid_auth")
-            fault = self._take_fault(method)
+            wait = self._tier_wait(method)
+            fault = self._take_fault(method) if wait is None else _Fault("ratelimited", 1, wait, 429)
             if fault is not None and fault.status == 429:
                 call.error = fault.error
                 headers["Retry-After"] = str(fault.retry_after)
@@ -725,6 +734,11 @@ class SlackSimulator:
             return web.json_response({"ok": False, "error": err.code, **err.extra}, headers=headers)
         call.ok = True
         return web.json_response({"ok": True, **result}, headers=headers)
+
+    def _tier_wait(self, method: str) -> int | None:
+        if self._history_window is None or method not in HISTORY_METHODS:
+            return None
+        return self._history_window.admit(method, self.state.clock())
 
     def _take_fault(self, method: str) -> _Fault | None:
         queue = self._faults.get(method) or []
@@ -792,7 +806,8 @@ class SlackSimulator:
     async def _conversations_history(self, p: Params) -> dict[str, Any]:
         ch = self._readable(p)
         messages = _between(self.state.timeline(ch), p)
-        page, cursor = _page_by_ts(messages, p, default_limit=100, max_limit=999, newest_first=True)
+        default, most = self.history_tier.page("conversations.history") if self.history_tier else (100, 999)
+        page, cursor = _page_by_ts(messages, p, default_limit=default, max_limit=most, newest_first=True)
         return {
             "messages": page,
             "has_more": bool(cursor),
@@ -806,7 +821,8 @@ class SlackSimulator:
         ch = self._readable(p)
         parent, *replies = self.state.thread(ch, p.require("ts", "thread_not_found"))
         messages = [parent, *_between(replies, p)]
-        page, cursor = _page_by_ts(messages, p, default_limit=1000, max_limit=1000, newest_first=False)
+        default, most = self.history_tier.page("conversations.replies") if self.history_tier else (1000, 1000)
+        page, cursor = _page_by_ts(messages, p, default_limit=default, max_limit=most, newest_first=False)
         return {"messages": page, "has_more": bool(cursor), "response_metadata": {"next_cursor": cursor}}
 
     async def _conversations_open(self, p: Params) -> dict[str, Any]:

@@ -68,11 +68,18 @@ class BotInstance:
 
 
 class Harness:
-    def __init__(self, database_url: str, *, clock: Clock | None = None, **settings: Any) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        clock: Clock | None = None,
+        sim_kwargs: dict[str, Any] | None = None,
+        **settings: Any,
+    ) -> None:
         self.database_url = database_url
         self.clock = clock or Clock()
         self.extra_settings = settings
-        self.sim = SlackSimulator()
+        self.sim = SlackSimulator(**(sim_kwargs or {}))
         self.bots: list[BotInstance] = []
 
     @property
