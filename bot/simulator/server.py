@@ -46,13 +46,16 @@ from bot.simulator.tiers import HISTORY_METHODS, HistoryTier, MinuteWindow
 # Sent back in `x-oauth-scopes` like Slack does; Bolt reads it into the authorize result.
 BOT_SCOPES = (
     "channels:history,groups:history,channels:read,groups:read,channels:join,chat:write,commands,"
-    "reactions:read,reactions:write,files:write,users:read,im:write"
+    "reactions:read,reactions:write,files:write,users:read,im:write,app_mentions:read"
 )
 
 # The bot events manifest.yml subscribes to: Slack sends nothing else (tests keep the two in step).
 DEFAULT_BOT_EVENTS = frozenset(
-    {"message.channels", "message.groups", "reaction_added", "reaction_removed", "member_joined_channel"}
-)
+    {
+        "message.channels", "message.groups", "reaction_added", "reaction_removed", "member_joined_channel",
+        "app_mention", "channel_created", "channel_rename",
+    }
+)  # fmt: skip
 
 Handler = Callable[["Params"], Awaitable[dict[str, Any]]]
 
@@ -409,6 +412,9 @@ class SlackSimulator:
         if not deliver:
             return PostResult(stored["ts"], None)
         d = await self._deliver_event(self._message_event(ch, stored), ch)
+        if f"<@{self.state.bot_user_id}>" in text:
+            # Slack sends app_mention as well as the message event (each to its subscription).
+            await self._deliver_event(self._mention_event(ch, stored), ch)
         return PostResult(stored["ts"], d.status, d.body, d.event_id)
 
     async def edit_message(
@@ -460,19 +466,35 @@ class SlackSimulator:
             raise ValueError(f"{user} is already a member of {ch.id}")
         return (await self._announce_join(ch, user, inviter=inviter)).status
 
+    async def create_channel(self, name: str, creator: str, *, members: Iterable[str] = ()) -> str:
+        """A user creates a public channel (without the bot): `channel_created` goes to every app in
+        the workspace subscribed to it, member or not."""
+        ch = self.state.add_channel(name, members=[creator, *members], bot_member=False)
+        event = {
+            "type": "channel_created",
+            "channel": {
+                "id": ch.id, "name": ch.name, "name_normalized": ch.name, "created": ch.created,
+                "creator": creator, "is_channel": True, "is_shared": False, "is_org_shared": False,
+            },
+            "event_ts": self.state.next_ts(),
+        }  # fmt: skip
+        await self._deliver_event(event, None)
+        return ch.id
+
     async def rename_channel(self, channel: str, new_name: str, user: str) -> int | None:
-        """`channel_rename`, then the `channel_name` message Slack posts."""
+        """`channel_rename` (public: to the whole workspace; a private channel's `group_rename` only
+        to its members), then the `channel_name` message Slack posts."""
         ch = self.state.channel(channel)
         old_name, ch.name = ch.name, new_name
         event = {
-            "type": "channel_rename",
+            "type": "group_rename" if ch.is_private else "channel_rename",
             "channel": {
                 "id": ch.id, "name": new_name, "name_normalized": new_name, "created": ch.created,
                 "is_channel": True, "is_mpim": False,
             },
             "event_ts": self.state.next_ts(),
         }  # fmt: skip
-        delivery = await self._deliver_event(event, ch)
+        delivery = await self._deliver_event(event, ch if ch.is_private else None)
         notice = {
             "subtype": "channel_name", "user": user, "old_name": old_name, "name": new_name,
             "text": f"<@{user}> renamed the channel from “{old_name}” to “{new_name}”",
@@ -598,6 +620,13 @@ class SlackSimulator:
     def _message_event(self, ch: Channel, message: dict[str, Any]) -> dict[str, Any]:
         event = {k: v for k, v in message.items() if k not in _THREAD_SUMMARY}
         return {**event, "channel": ch.id, "event_ts": message["ts"], "channel_type": ch.event_channel_type}
+
+    def _mention_event(self, ch: Channel, message: dict[str, Any]) -> dict[str, Any]:
+        keys = ("user", "text", "ts", "blocks", "team", "client_msg_id", "thread_ts", "bot_id")
+        return {
+            "type": "app_mention", **{k: message[k] for k in keys if k in message},
+            "channel": ch.id, "event_ts": message["ts"],
+        }  # fmt: skip
 
     def _changed_event(
         self, ch: Channel, previous: dict[str, Any], current: dict[str, Any]
