@@ -30,6 +30,7 @@ from bot.simulator.client import (
     Response,
     SignedSlackClient,
 )
+from bot.simulator.socket_mode import SocketModeServer
 from bot.simulator.state import (
     Channel,
     SlackApiError,
@@ -207,6 +208,7 @@ class SlackSimulator:
         self._faults: dict[str, list[_Fault]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
+        self.socket: SocketModeServer | None = None
         self._methods: dict[str, Handler] = {
             "api.test": self._api_test,
             "auth.test": self._auth_test,
@@ -256,6 +258,8 @@ class SlackSimulator:
         app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
         app.router.add_get("/files/{file_id}/{tail:.*}", self._handle_download)
         app.router.add_post("/response/{token}", self._handle_response_url)
+        if self.socket is not None:
+            self.socket.routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -264,10 +268,14 @@ class SlackSimulator:
         bound_port = sockets[0].getsockname()[1] if sockets else port
         self.base_url = f"http://{host}:{bound_port}"
         self.api_url = self.base_url + "/api/"
+        if self.socket is not None:
+            self.socket.base_url = self.base_url
 
     async def stop(self) -> None:
         await self.settle()
         await self.client.close()
+        if self.socket is not None:
+            await self.socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -283,6 +291,13 @@ class SlackSimulator:
         """Wait until the events caused by the bot's own calls have been delivered."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def enable_socket_mode(
+        self, app_token: str = "xapp-1-ASCRIBE01-sim", ack_timeout: float = 3.0
+    ) -> SocketModeServer:
+        """Deliver over Socket Mode instead of HTTP (call before `start`); see `socket_mode`."""
+        self.socket = SocketModeServer(app_token, self.bot_token, self.state.app_id, ack_timeout=ack_timeout)
+        return self.socket
 
     # ==== fault injection and the call recorder =====================================================
     def inject_rate_limit(self, method: str, count: int, retry_after: int = 1) -> None:
@@ -704,10 +719,18 @@ class SlackSimulator:
         self, kind: str, payload: dict[str, Any], *, retry_num: int | None = None,
         retry_reason: str | None = None, echo: bool = False, event_id: str | None = None,
     ) -> Delivery:  # fmt: skip
+        delivery = Delivery(kind, payload, None, event_id=event_id, retry_num=retry_num, echo=echo)
+        if self.socket is not None:
+            acked = await self.socket.send(kind, payload, retry_num=retry_num, retry_reason=retry_reason)
+            if acked.payload is None:
+                delivery.error = f"not acknowledged after {acked.attempts} attempt(s)"
+            else:
+                delivery.status, delivery.body = 200, json.dumps(acked.payload) if acked.payload else ""
+            self.deliveries.append(delivery)
+            return delivery
         if not self.bot_url:
             raise RuntimeError("SlackSimulator.bot_url is not set: nowhere to deliver to")
         self.client.url = self.bot_url
-        delivery = Delivery(kind, payload, None, event_id=event_id, retry_num=retry_num, echo=echo)
         try:
             response: Response
             if kind == "event":
@@ -742,10 +765,17 @@ class SlackSimulator:
         self.calls.append(call)
         headers = {"x-oauth-scopes": BOT_SCOPES, "x-accepted-oauth-scopes": ""}
         try:
+            if method == "apps.connections.open":
+                if self.socket is None:
+                    raise SlackApiError(
+                        "not_allowed_token_type" if token == self.bot_token else "invalid_auth"
+                    )
+                call.ok = True
+                return web.json_response({"ok": True, **self.socket.open(token)}, headers=headers)
             if not token:
                 raise SlackApiError("not_authed")
             if token != self.bot_token:
-                raise SlackApiError("invalid_auth")
+                raise SlackApiError("not_allowed_token_type" if token.startswith("xapp-") else "invalid_auth")
             wait = self._tier_wait(method)
             fault = self._take_fault(method) if wait is None else _Fault("ratelimited", 1, wait, 429)
             if fault is not None and fault.status == 429:

@@ -259,6 +259,14 @@ class SlackGateway:
             if exc.response.get("error") != "already_reacted":
                 raise
 
+    async def check_app_token(self, app_token: str) -> None:
+        """apps.connections.open with the app-level token: SlackApiError if Slack refuses it,
+        aiohttp/OS errors if Slack cannot be reached. The URL it issues is left unused."""
+        # No retry handler: the caller retries, with one log line per try.
+        once = AsyncWebClient(base_url=self.client.base_url, timeout=self.client.timeout, retry_handlers=[])
+        once.session = self.client.session
+        await once.apps_connections_open(app_token=app_token)
+
     async def join_public(self, channel: str) -> bool:
         """Join a public channel; False when Slack refuses (archived, private, not allowed)."""
         try:
