@@ -7,6 +7,7 @@ means "stored". Slow enrichment (user names, the marker reaction) runs after the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -199,16 +200,18 @@ class CaptureService:
     # -- history read back ----------------------------------------------------------------------
 
     async def store_read(self, channel: ChannelRef, messages: list[Mapping[str, Any]]) -> int:
-        """Store messages read from history (one page): what the event stream missed."""
-        now = self.clock()
-        added = 0
-        async with self.db.transaction() as session:
-            for message in sorted(messages, key=lambda m: float(m["ts"])):
-                if message.get("subtype") in IGNORED_SUBTYPES or await self._is_ours(message):
-                    continue
-                if await self._store(session, channel, message, capture="backfill", now=now) is not None:
-                    added += 1
-        return added
+        """Store messages read from history (one page): what the event stream missed. Through the
+        event stream's group commit, so a page of 999 is a few multi-row inserts."""
+        now, name = self.clock(), channel.name or channel.id
+        pending = [
+            PendingEntry(
+                None, entry_values(self.classifier, m, channel_id=channel.id, capture="backfill", now=now)
+            )
+            for m in sorted(messages, key=lambda m: float(m["ts"]))
+            if m.get("subtype") not in IGNORED_SUBTYPES and not await self._is_ours(m)
+        ]
+        stored = await asyncio.gather(*(self.writer.submit(item, name) for item in pending))
+        return sum(stored)
 
     # -- internals ---------------------------------------------------------------------------
 
