@@ -24,6 +24,11 @@ async def state(session: AsyncSession, channel_id: str) -> ChannelHistoryRow:
     return (await session.execute(stmt)).scalar_one()
 
 
+async def find(session: AsyncSession, channel_id: str) -> ChannelHistoryRow | None:
+    stmt = select(ChannelHistoryRow).where(ChannelHistoryRow.channel_id == channel_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def newest_live_ts(session: AsyncSession, channel_id: str) -> str | None:
     """The newest message of the channel the event stream delivered (a hand capture can pick an
     old message; what a read stored is in `read_ts`). Slack's ts are fixed-width (10-digit seconds,

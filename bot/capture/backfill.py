@@ -167,8 +167,8 @@ class HistoryReader:
         """One Web API call of the walk, its messages stored and its position saved: (whether the
         walk is over, messages stored)."""
         async with self.db.session() as session:
-            row = await history_store.state(session, channel.id)
-        if row.walk_oldest is None:
+            row = await history_store.find(session, channel.id)
+        if row is None or row.walk_oldest is None:
             return True, 0
         paced = self.pacer.paced or row.paced
         oldest, cursor = row.walk_oldest, row.walk_cursor
