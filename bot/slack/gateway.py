@@ -103,12 +103,13 @@ class Page:
     messages: list[dict[str, Any]]
     next_cursor: str
     asked: int
+    returned: int  # as Slack counted them (a replies page counts the thread's parent)
 
     @property
     def capped(self) -> bool:
         """Slack returned fewer than asked yet has more: the page size is capped for this app
         (15 for apps under the 2025 history limit)."""
-        return bool(self.next_cursor) and len(self.messages) < self.asked
+        return bool(self.next_cursor) and self.returned < self.asked
 
 
 def _display_name(user: dict[str, Any] | None) -> str | None:
@@ -280,14 +281,16 @@ class SlackGateway:
         """One conversations.history page after `oldest` (newest first); RateLimited on 429."""
         args = {"channel": channel, "oldest": oldest, "limit": limit, "cursor": cursor or None}
         resp = await self._paged("conversations_history", args)
-        return Page(list(resp.get("messages") or []), _next_cursor(resp), limit)
+        messages = list(resp.get("messages") or [])
+        return Page(messages, _next_cursor(resp), limit, len(messages))
 
     async def replies_page(self, channel: str, thread_ts: str, cursor: str | None, limit: int) -> Page:
         """One conversations.replies page of a thread, the parent left out; RateLimited on 429."""
         args = {"channel": channel, "ts": thread_ts, "limit": limit, "cursor": cursor or None}
         resp = await self._paged("conversations_replies", args)
-        messages = [m for m in resp.get("messages") or [] if m.get("ts") != thread_ts]
-        return Page(messages, _next_cursor(resp), limit)
+        returned = list(resp.get("messages") or [])
+        messages = [m for m in returned if m.get("ts") != thread_ts]
+        return Page(messages, _next_cursor(resp), limit, len(returned))
 
     async def _paged(self, method: str, args: dict[str, Any]) -> Any:
         try:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from bot.capture.backfill import PACED_INTERVAL, Pacer, backfill_open_incidents
 from bot.postmortem.publish import history_reading_note
-from bot.simulator.tiers import INTERNAL_APP, NON_MARKETPLACE
+from bot.simulator.tiers import INTERNAL_APP, NON_MARKETPLACE, HistoryTier
 from tests.e2e.harness import Harness
 
 HISTORY = ("conversations.history", "conversations.replies")
@@ -201,3 +201,18 @@ async def test_simulator_tiers_cap_pages_and_answer_429_with_retry_after(db_url:
         assert len((await gateway.history_page(chan, "0", page.next_cursor, 15)).messages) == 5
         h.sim.set_history_tier(INTERNAL_APP)
         assert len((await gateway.history_page(chan, "0", None, 1000)).messages) == 20
+
+
+async def test_a_full_replies_page_is_not_mistaken_for_the_page_cap(db_url: str) -> None:
+    tier = HistoryTier("small pages", 50, 10, 10, 10, 10)
+    async with Harness(db_url, sim_kwargs={"history_tier": tier}) as h:
+        alice = h.sim.add_user("alice")
+        chan = h.sim.add_channel("incident-h7", members=[alice])
+        parent = await h.sim.post_message(chan, alice, "[FIRING:1] DiskFull (db)", deliver=False)
+        for i in range(20):
+            await h.sim.post_message(chan, alice, f"r{i}", thread_ts=parent.ts, deliver=False)
+        page = await h.services.gateway.replies_page(chan, parent.ts, None, 10)
+        # Slack counts the parent in the page: 9 replies of 10 asked, and more to come.
+        assert (len(page.messages), page.returned, page.capped) == (9, 10, False)
+        capped = await h.services.gateway.replies_page(chan, parent.ts, None, 20)
+        assert capped.capped
