@@ -133,6 +133,11 @@ class SlackGateway:
             timeout=client.timeout,
             retry_handlers=[AsyncConnectionErrorRetryHandler()],
         )
+        # apps.connections.open (Socket Mode) without retry handlers: its callers retry, with one
+        # log line per try instead of slack-sdk's own line on top.
+        self.connections_client = AsyncWebClient(
+            base_url=client.base_url, timeout=client.timeout, retry_handlers=[]
+        )
         self._channels = _TTLCache(CACHE_SECONDS)
         self._users = _TTLCache(CACHE_SECONDS)
         self._members = _TTLCache(CACHE_SECONDS)
@@ -148,12 +153,12 @@ class SlackGateway:
                 timeout=aiohttp.ClientTimeout(total=self.client.timeout)
             )
             self._own_session = True
-        self.paged_client.session = self.client.session
+        self.paged_client.session = self.connections_client.session = self.client.session
 
     async def close(self) -> None:
         if self._own_session and self.client.session is not None:
             await self.client.session.close()
-            self.client.session = self.paged_client.session = None
+            self.client.session = self.paged_client.session = self.connections_client.session = None
             self._own_session = False
 
     async def auth(self) -> dict[str, Any]:
@@ -263,10 +268,7 @@ class SlackGateway:
     async def check_app_token(self, app_token: str) -> None:
         """apps.connections.open with the app-level token: SlackApiError if Slack refuses it,
         aiohttp/OS errors if Slack cannot be reached. The URL it issues is left unused."""
-        # No retry handler: the caller retries, with one log line per try.
-        once = AsyncWebClient(base_url=self.client.base_url, timeout=self.client.timeout, retry_handlers=[])
-        once.session = self.client.session
-        await once.apps_connections_open(app_token=app_token)
+        await self.connections_client.apps_connections_open(app_token=app_token)
 
     async def join_public(self, channel: str) -> bool:
         """Join a public channel; False when Slack refuses (archived, private, not allowed)."""

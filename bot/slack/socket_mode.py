@@ -90,7 +90,10 @@ class SocketModeRunner:
 
             self.services.tasks.spawn(backfill_open_incidents(self.services), name="startup backfill")
         self.handler = AsyncSocketModeHandler(
-            self.app, self.app_token, logger=_sdk_logger(), web_client=self.services.gateway.client
+            self.app,
+            self.app_token,
+            logger=_sdk_logger(),
+            web_client=self.services.gateway.connections_client,
         )
         await self.handler.connect_async()
         log.info("connected to Slack in Socket Mode")
