@@ -117,11 +117,11 @@ class HistoryReader:
             return Progress(True, 0, 0)
         if channel.id in self._walking:
             return Progress(False, 0, 0)
-        await self._begin(channel.id, from_start)
+        self._walking.add(channel.id)  # before any await: one walk per channel in this process
         deadline = None if max_seconds is None else self.pacer.clock() + max_seconds
-        self._walking.add(channel.id)
         calls = stored = 0
         try:
+            await self._begin(channel.id, from_start)
             while max_calls is None or calls < max_calls:
                 calls += 1
                 try:
