@@ -23,3 +23,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/render.py
 	$(VENV)/bin/python bench/ingest.py
 	$(VENV)/bin/python bench/sweep.py
+	$(VENV)/bin/python bench/backfill.py

@@ -106,25 +106,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def _socket(settings: Settings) -> None:
-    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+    import signal
 
     from bot.app import create_app
-    from bot.capture.backfill import backfill_open_incidents
-    from bot.followups.scheduler import ReminderScheduler
+    from bot.slack.socket_mode import AppTokenRefused, SocketModeRunner
 
     app, services = create_app(settings)
-    await services.gateway.start()
-    scheduler = ReminderScheduler(services)
-    scheduler.start()
-    services.tasks.spawn(backfill_open_incidents(services), name="startup backfill")
+    runner = SocketModeRunner(app, services, settings.slack_app_token)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     try:
-        await AsyncSocketModeHandler(app, settings.slack_app_token).start_async()
+        if await runner.start(stop):
+            await stop.wait()
+        logging.getLogger("scribe").info("shutting down")
+    except AppTokenRefused as exc:
+        raise CliError(str(exc)) from None
     finally:
-        await scheduler.shutdown()
-        await services.tasks.close()
-        await services.capture.close()
-        await services.gateway.close()
-        await services.db.dispose()
+        await runner.close()
 
 
 def cmd_socket(args: argparse.Namespace) -> int:

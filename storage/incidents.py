@@ -115,9 +115,3 @@ async def open_incidents(session: AsyncSession) -> list[IncidentRow]:
     return list(
         (await session.execute(select(IncidentRow).where(IncidentRow.status != "resolved"))).scalars()
     )
-
-
-async def set_backfilled(session: AsyncSession, channel_id: str, now: datetime) -> None:
-    await session.execute(
-        update(IncidentRow).where(IncidentRow.channel_id == channel_id).values(backfilled_at=now)
-    )

@@ -58,9 +58,32 @@ class IncidentRow(SQLModel, table=True):
     commander_set_at: datetime | None = _ts(nullable=True)
     severity_set_by: str | None = Field(default=None, max_length=32)
     severity_set_at: datetime | None = _ts(nullable=True)
-    # Last instant the channel history was read up to; backfill resumes from here.
-    backfilled_at: datetime | None = _ts(nullable=True)
     postmortem_reminded_at: datetime | None = _ts(nullable=True)
+
+
+class ChannelHistoryRow(SQLModel, table=True):
+    """How far a channel's history has been read, and the walk in progress (resumed after a restart).
+
+    A row per channel rather than columns on `incident`: the bot reads a channel it joined late
+    before any incident exists there."""
+
+    __tablename__ = "channel_history"
+
+    channel_id: str = Field(sa_column=sa.Column(sa.String(32), primary_key=True))
+    # Newest message ts a finished read covered; the next read starts after it (and after the
+    # newest message captured live).
+    read_ts: str | None = Field(default=None, max_length=32)
+    # The walk in progress: NULL walk_oldest means none. Slack's cursors are bound to the query,
+    # so the walk keeps its own `oldest` until it ends.
+    walk_oldest: str | None = Field(default=None, max_length=32)
+    walk_cursor: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    walk_pages_done: bool = Field(default=False)
+    walk_newest: str | None = Field(default=None, max_length=32)
+    # Thread parents whose replies are still to read; the first is the one `walk_cursor` pages.
+    walk_threads: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False))
+    # Slack answered this workspace with its 15-a-page, 1-a-minute history limit.
+    paced: bool = Field(default=False)
+    updated_at: datetime | None = _ts(nullable=True)
 
 
 class EntryRow(SQLModel, table=True):

@@ -7,6 +7,7 @@ means "stored". Slow enrichment (user names, the marker reaction) runs after the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import incident_record
+from bot.capture.backfill import HistoryReader
 from bot.capture.catalogue import ServiceCatalogue
 from bot.capture.classify import Classifier
 from bot.capture.enrich import Enrichment, EnrichmentQueue
@@ -94,6 +96,7 @@ class CaptureService:
         self._team: str | None = None
         # Told the channel id whenever an incident's entries change (the live canvas listens).
         self.changed: Callable[[str], None] = lambda _channel_id: None
+        self.history = HistoryReader(db, gateway, self.store_read, clock, tasks)
 
     async def close(self) -> None:
         await self.writer.close()
@@ -247,40 +250,36 @@ class CaptureService:
         self.changed(channel.id)
         return str(values["kind"])
 
-    # -- backfill ----------------------------------------------------------------------------
+    # -- history read back ----------------------------------------------------------------------
 
-    async def backfill(self, channel: ChannelRef) -> int:
-        """Read channel history (and thread replies) and store what the event stream missed."""
-        if not channel.is_incident:
+    async def store_read(self, channel: ChannelRef, messages: list[Mapping[str, Any]]) -> int:
+        """Store messages read from history (one page): what the event stream missed. Through the
+        event stream's group commit, so a page of 999 is a few multi-row inserts."""
+        if not messages:
             return 0
-        # The whole channel is read: an incident channel exists for one incident, and its start may
-        # predate the first message the event stream delivered.
-        messages: list[Mapping[str, Any]] = []
-        async for message in self.gateway.history(channel.id):
-            messages.append(message)
-            if int(message.get("reply_count") or 0) > 0:
-                async for reply in self.gateway.replies(channel.id, message["ts"]):
-                    messages.append(reply)
-        added = 0
-        now = self.clock()
-        for message in sorted(messages, key=lambda m: float(m["ts"])):
-            if message.get("subtype") in IGNORED_SUBTYPES or await self._is_ours(message):
-                continue
-            team, services = await self._services(channel, message)
-            async with self.db.transaction() as session:
-                values = await self._store(
-                    session, channel, message, capture="backfill", now=now, services=services
-                )
-            if values is not None:
-                added += 1
-                self.known.learn(team, learnable(values), source="integration")
-        async with self.db.transaction() as session:
-            await incident_store.set_backfilled(session, channel.id, now)
-            row = await incident_store.row_by_channel(session, channel.id) if added else None
-            if row is not None and row.id is not None:
-                # Older messages arrived after newer ones: the record follows message time, not arrival.
-                await incident_record.refresh(session, row.id)
+        now, name = self.clock(), channel.name or channel.id
+        team, services = await self._services(channel, messages[0])
+        pending = [
+            PendingEntry(
+                None,
+                entry_values(
+                    self.classifier, m, channel_id=channel.id, capture="backfill", now=now, services=services
+                ),
+            )
+            for m in sorted(messages, key=lambda m: float(m["ts"]))
+            if m.get("subtype") not in IGNORED_SUBTYPES and not await self._is_ours(m)
+        ]
+        stored = await asyncio.gather(*(self.writer.submit(item, name) for item in pending))
+        for item, ok in zip(pending, stored, strict=True):
+            if ok:
+                self.known.learn(team, learnable(item.values), source="integration")
+        added = sum(stored)
         if added:
+            async with self.db.transaction() as session:
+                row = await incident_store.row_by_channel(session, channel.id)
+                if row is not None and row.id is not None:
+                    # Older messages arrived after newer ones: the record follows message time, not arrival.
+                    await incident_record.refresh(session, row.id)
             self.changed(channel.id)
         return added
 

@@ -6,6 +6,7 @@ and the file the CLI writes are the same text.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.postmortem.assemble import Report, build_report
 from bot.postmortem.policy import Policy
+from bot.postmortem.render import builtin_templates_dir
 from bot.postmortem.summary import summary_blocks
 from bot.postmortem.versions import report_digest, what_changed
 from storage import drafts as draft_store
@@ -29,6 +31,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# For a channel followed live the watermark is current: one conversations.history call finds
+# nothing new. A draft never spends more than this on history (Slack's ack window is 3 s).
+DRAFT_HISTORY_CALLS = 2
+DRAFT_HISTORY_SECONDS = 2.5
+
+
 class NoIncident(Exception):
     pass
 
@@ -41,6 +49,11 @@ class RenderedDraft:
     template: str
     markdown: str
     report: Report
+
+
+@functools.cache
+def history_reading_note() -> str:
+    return (builtin_templates_dir() / "messages" / "history_reading.txt").read_text(encoding="utf-8").strip()
 
 
 def policy_from(settings: Settings) -> Policy:
@@ -85,13 +98,20 @@ async def render_for_channel(
 
 async def publish(services: Services, channel_id: str, user_id: str | None, template: str) -> dict[str, Any]:
     """Render, post the Block Kit summary and upload the Markdown; returns what was posted."""
+    # What the event stream dropped is read first, within what the ack allows; the rest is read
+    # in the background and the summary says so.
     try:
-        # A draft must not miss what the event stream dropped; but it can be written without.
-        await services.capture.backfill(await services.channel_ref(channel_id))
-    except Exception:
-        log.warning(
-            "backfill before drafting %s failed; drafting from what is stored", channel_id, exc_info=True
+        history = await services.capture.history.catch_up(
+            await services.channel_ref(channel_id),
+            max_calls=DRAFT_HISTORY_CALLS,
+            max_seconds=DRAFT_HISTORY_SECONDS,
         )
+        still_reading = not history.done
+    except Exception as exc:
+        log.warning(
+            "reading history before drafting %s failed (%s); drafting from what is stored", channel_id, exc
+        )
+        still_reading = False
     draft = await render_for_channel(services.db, services.renderer, services.settings, channel_id, template)
     async with services.db.transaction() as session:
         previous = await draft_store.latest(session, draft.incident_id)
@@ -109,6 +129,10 @@ async def publish(services: Services, channel_id: str, user_id: str | None, temp
         session.add(row)
     changed = what_changed(previous.digest, draft.report, prev_version=previous.version) if previous else None
     blocks, fallback = summary_blocks(draft.report, version=version, changed=changed)
+    if still_reading:
+        note = history_reading_note()
+        blocks = [*blocks, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
+        fallback = f"{fallback}\n{note}"
     posted = await services.gateway.post_message(channel_id, fallback, blocks)
     filename = f"{draft.incident_key}-postmortem-v{version}.md"
     file_id = await services.gateway.upload_markdown(

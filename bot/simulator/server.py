@@ -31,6 +31,7 @@ from bot.simulator.client import (
     Response,
     SignedSlackClient,
 )
+from bot.simulator.socket_mode import SocketModeServer
 from bot.simulator.state import (
     Channel,
     SlackApiError,
@@ -42,17 +43,22 @@ from bot.simulator.state import (
     validate_blocks,
     validate_text,
 )
+from bot.simulator.tiers import HISTORY_METHODS, HistoryTier, MinuteWindow
 
 # Sent back in `x-oauth-scopes` like Slack does; Bolt reads it into the authorize result.
 BOT_SCOPES = (
     "channels:history,groups:history,channels:read,groups:read,channels:join,chat:write,commands,"
-    "reactions:read,reactions:write,files:write,users:read,im:write,canvases:read,canvases:write,pins:write"
+    "reactions:read,reactions:write,files:write,users:read,im:write,canvases:read,canvases:write,pins:write,"
+    "app_mentions:read"
 )
 
 # The bot events manifest.yml subscribes to: Slack sends nothing else (tests keep the two in step).
 DEFAULT_BOT_EVENTS = frozenset(
-    {"message.channels", "message.groups", "reaction_added", "reaction_removed", "member_joined_channel"}
-)
+    {
+        "message.channels", "message.groups", "reaction_added", "reaction_removed", "member_joined_channel",
+        "app_mention", "channel_created", "channel_rename",
+    }
+)  # fmt: skip
 
 Handler = Callable[["Params"], Awaitable[dict[str, Any]]]
 
@@ -174,6 +180,7 @@ class SlackSimulator:
         delivery_timeout: float = 3.0,
         retry_failed_deliveries: bool = False,
         bot_events: Iterable[str] = DEFAULT_BOT_EVENTS,
+        history_tier: HistoryTier | None = None,
     ) -> None:
         self.bot_token = bot_token
         self.signing_secret = signing_secret
@@ -184,6 +191,7 @@ class SlackSimulator:
         self.user_rich_text_blocks = user_rich_text_blocks
         self.retry_failed_deliveries = retry_failed_deliveries
         self.bot_events = set(bot_events)
+        self.set_history_tier(history_tier)
         self.state = WorkspaceState(
             team_id=team_id, domain=team_domain, bot_user_id=bot_user_id, bot_id=bot_id, app_id=app_id,
             clock=clock,
@@ -202,6 +210,7 @@ class SlackSimulator:
         self._faults: dict[str, list[_Fault]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
+        self.socket: SocketModeServer | None = None
         self._methods: dict[str, Handler] = {
             "api.test": self._api_test,
             "auth.test": self._auth_test,
@@ -253,6 +262,8 @@ class SlackSimulator:
         app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
         app.router.add_get("/files/{file_id}/{tail:.*}", self._handle_download)
         app.router.add_post("/response/{token}", self._handle_response_url)
+        if self.socket is not None:
+            self.socket.routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -261,10 +272,14 @@ class SlackSimulator:
         bound_port = sockets[0].getsockname()[1] if sockets else port
         self.base_url = f"http://{host}:{bound_port}"
         self.api_url = self.base_url + "/api/"
+        if self.socket is not None:
+            self.socket.base_url = self.base_url
 
     async def stop(self) -> None:
         await self.settle()
         await self.client.close()
+        if self.socket is not None:
+            await self.socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -281,12 +296,24 @@ class SlackSimulator:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    def enable_socket_mode(
+        self, app_token: str = "xapp-1-ASCRIBE01-sim", ack_timeout: float = 3.0
+    ) -> SocketModeServer:
+        """Deliver over Socket Mode instead of HTTP (call before `start`); see `socket_mode`."""
+        self.socket = SocketModeServer(app_token, self.bot_token, self.state.app_id, ack_timeout=ack_timeout)
+        return self.socket
+
     # ==== fault injection and the call recorder =====================================================
     def inject_rate_limit(self, method: str, count: int, retry_after: int = 1) -> None:
         """The next `count` calls to `method` answer HTTP 429 with Retry-After, like Slack's tier limits."""
         self._faults.setdefault(method, []).append(
             _Fault("ratelimited", count, retry_after=retry_after, status=429)
         )
+
+    def set_history_tier(self, tier: HistoryTier | None) -> None:
+        """Rate and page limits of conversations.history/replies (None: unlimited, the default)."""
+        self.history_tier = tier
+        self._history_window = MinuteWindow(tier.calls_per_minute) if tier else None
 
     def fail_method(self, method: str, error: str, count: int | None = None) -> None:
         """The next `count` calls (None: all, until cleared) answer `{"ok": false, "error": error}`."""
@@ -404,6 +431,9 @@ class SlackSimulator:
         if not deliver:
             return PostResult(stored["ts"], None)
         d = await self._deliver_event(self._message_event(ch, stored), ch)
+        if f"<@{self.state.bot_user_id}>" in text:
+            # Slack sends app_mention as well as the message event (each to its subscription).
+            await self._deliver_event(self._mention_event(ch, stored), ch)
         return PostResult(stored["ts"], d.status, d.body, d.event_id)
 
     async def edit_message(
@@ -455,19 +485,35 @@ class SlackSimulator:
             raise ValueError(f"{user} is already a member of {ch.id}")
         return (await self._announce_join(ch, user, inviter=inviter)).status
 
+    async def create_channel(self, name: str, creator: str, *, members: Iterable[str] = ()) -> str:
+        """A user creates a public channel (without the bot): `channel_created` goes to every app in
+        the workspace subscribed to it, member or not."""
+        ch = self.state.add_channel(name, members=[creator, *members], bot_member=False)
+        event = {
+            "type": "channel_created",
+            "channel": {
+                "id": ch.id, "name": ch.name, "name_normalized": ch.name, "created": ch.created,
+                "creator": creator, "is_channel": True, "is_shared": False, "is_org_shared": False,
+            },
+            "event_ts": self.state.next_ts(),
+        }  # fmt: skip
+        await self._deliver_event(event, None)
+        return ch.id
+
     async def rename_channel(self, channel: str, new_name: str, user: str) -> int | None:
-        """`channel_rename`, then the `channel_name` message Slack posts."""
+        """`channel_rename` (public: to the whole workspace; a private channel's `group_rename` only
+        to its members), then the `channel_name` message Slack posts."""
         ch = self.state.channel(channel)
         old_name, ch.name = ch.name, new_name
         event = {
-            "type": "channel_rename",
+            "type": "group_rename" if ch.is_private else "channel_rename",
             "channel": {
                 "id": ch.id, "name": new_name, "name_normalized": new_name, "created": ch.created,
                 "is_channel": True, "is_mpim": False,
             },
             "event_ts": self.state.next_ts(),
         }  # fmt: skip
-        delivery = await self._deliver_event(event, ch)
+        delivery = await self._deliver_event(event, ch if ch.is_private else None)
         notice = {
             "subtype": "channel_name", "user": user, "old_name": old_name, "name": new_name,
             "text": f"<@{user}> renamed the channel from “{old_name}” to “{new_name}”",
@@ -621,6 +667,13 @@ class SlackSimulator:
         event = {k: v for k, v in message.items() if k not in _THREAD_SUMMARY}
         return {**event, "channel": ch.id, "event_ts": message["ts"], "channel_type": ch.event_channel_type}
 
+    def _mention_event(self, ch: Channel, message: dict[str, Any]) -> dict[str, Any]:
+        keys = ("user", "text", "ts", "blocks", "team", "client_msg_id", "thread_ts", "bot_id")
+        return {
+            "type": "app_mention", **{k: message[k] for k in keys if k in message},
+            "channel": ch.id, "event_ts": message["ts"],
+        }  # fmt: skip
+
     def _changed_event(
         self, ch: Channel, previous: dict[str, Any], current: dict[str, Any]
     ) -> dict[str, Any]:
@@ -697,10 +750,18 @@ class SlackSimulator:
         self, kind: str, payload: dict[str, Any], *, retry_num: int | None = None,
         retry_reason: str | None = None, echo: bool = False, event_id: str | None = None,
     ) -> Delivery:  # fmt: skip
+        delivery = Delivery(kind, payload, None, event_id=event_id, retry_num=retry_num, echo=echo)
+        if self.socket is not None:
+            acked = await self.socket.send(kind, payload, retry_num=retry_num, retry_reason=retry_reason)
+            if acked.payload is None:
+                delivery.error = f"not acknowledged after {acked.attempts} attempt(s)"
+            else:
+                delivery.status, delivery.body = 200, json.dumps(acked.payload) if acked.payload else ""
+            self.deliveries.append(delivery)
+            return delivery
         if not self.bot_url:
             raise RuntimeError("SlackSimulator.bot_url is not set: nowhere to deliver to")
         self.client.url = self.bot_url
-        delivery = Delivery(kind, payload, None, event_id=event_id, retry_num=retry_num, echo=echo)
         try:
             response: Response
             if kind == "event":
@@ -735,11 +796,19 @@ class SlackSimulator:
         self.calls.append(call)
         headers = {"x-oauth-scopes": BOT_SCOPES, "x-accepted-oauth-scopes": ""}
         try:
+            if method == "apps.connections.open":
+                if self.socket is None:
+                    raise SlackApiError(
+                        "not_allowed_token_type" if token == self.bot_token else "invalid_auth"
+                    )
+                call.ok = True
+                return web.json_response({"ok": True, **self.socket.open(token)}, headers=headers)
             if not token:
                 raise SlackApiError("not_authed")
             if token != self.bot_token:
-                raise SlackApiError("invalid_auth")
-            fault = self._take_fault(method)
+                raise SlackApiError("not_allowed_token_type" if token.startswith("xapp-") else "invalid_auth")
+            wait = self._tier_wait(method)
+            fault = self._take_fault(method) if wait is None else _Fault("ratelimited", 1, wait, 429)
             if fault is not None and fault.status == 429:
                 call.error = fault.error
                 headers["Retry-After"] = str(fault.retry_after)
@@ -759,6 +828,11 @@ class SlackSimulator:
             return web.json_response({"ok": False, "error": err.code, **err.extra}, headers=headers)
         call.ok = True
         return web.json_response({"ok": True, **result}, headers=headers)
+
+    def _tier_wait(self, method: str) -> int | None:
+        if self._history_window is None or method not in HISTORY_METHODS:
+            return None
+        return self._history_window.admit(method, self.state.clock())
 
     def _take_fault(self, method: str) -> _Fault | None:
         queue = self._faults.get(method) or []
@@ -828,7 +902,8 @@ class SlackSimulator:
     async def _conversations_history(self, p: Params) -> dict[str, Any]:
         ch = self._readable(p)
         messages = _between(self.state.timeline(ch), p)
-        page, cursor = _page_by_ts(messages, p, default_limit=100, max_limit=999, newest_first=True)
+        default, most = self.history_tier.page("conversations.history") if self.history_tier else (100, 999)
+        page, cursor = _page_by_ts(messages, p, default_limit=default, max_limit=most, newest_first=True)
         return {
             "messages": page,
             "has_more": bool(cursor),
@@ -842,7 +917,8 @@ class SlackSimulator:
         ch = self._readable(p)
         parent, *replies = self.state.thread(ch, p.require("ts", "thread_not_found"))
         messages = [parent, *_between(replies, p)]
-        page, cursor = _page_by_ts(messages, p, default_limit=1000, max_limit=1000, newest_first=False)
+        default, most = self.history_tier.page("conversations.replies") if self.history_tier else (1000, 1000)
+        page, cursor = _page_by_ts(messages, p, default_limit=default, max_limit=most, newest_first=False)
         return {"messages": page, "has_more": bool(cursor), "response_metadata": {"next_cursor": cursor}}
 
     async def _conversations_open(self, p: Params) -> dict[str, Any]:

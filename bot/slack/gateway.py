@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
 log = logging.getLogger(__name__)
@@ -84,6 +88,30 @@ def cap_blocks(blocks: list[dict[str, Any]] | None) -> list[dict[str, Any]] | No
     return [*blocks[: MAX_BLOCKS - 1], note]
 
 
+class RateLimited(Exception):
+    """Slack answered 429: the method may be called again after `retry_after` seconds."""
+
+    def __init__(self, method: str, retry_after: float) -> None:
+        super().__init__(f"{method} rate-limited for {retry_after:g} s")
+        self.method, self.retry_after = method, retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of conversations.history/replies as Slack gave it."""
+
+    messages: list[dict[str, Any]]
+    next_cursor: str
+    asked: int
+    returned: int  # as Slack counted them (a replies page counts the thread's parent)
+
+    @property
+    def capped(self) -> bool:
+        """Slack returned fewer than asked yet has more: the page size is capped for this app
+        (15 for apps under the 2025 history limit)."""
+        return bool(self.next_cursor) and self.returned < self.asked
+
+
 def _display_name(user: dict[str, Any] | None) -> str | None:
     if not user:
         return None
@@ -91,9 +119,25 @@ def _display_name(user: dict[str, Any] | None) -> str | None:
     return profile.get("display_name") or user.get("real_name") or user.get("name")
 
 
+def _next_cursor(resp: Any) -> str:
+    return str((resp.get("response_metadata") or {}).get("next_cursor") or "")
+
+
 class SlackGateway:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = add_rate_limit_retries(client)
+        # History pages are paced by the caller, which must see a 429 instead of sleeping in it.
+        self.paged_client = AsyncWebClient(
+            token=client.token,
+            base_url=client.base_url,
+            timeout=client.timeout,
+            retry_handlers=[AsyncConnectionErrorRetryHandler()],
+        )
+        # apps.connections.open (Socket Mode) without retry handlers: its callers retry, with one
+        # log line per try instead of slack-sdk's own line on top.
+        self.connections_client = AsyncWebClient(
+            base_url=client.base_url, timeout=client.timeout, retry_handlers=[]
+        )
         self._channels = _TTLCache(CACHE_SECONDS)
         self._users = _TTLCache(CACHE_SECONDS)
         self._members = _TTLCache(CACHE_SECONDS)
@@ -109,11 +153,12 @@ class SlackGateway:
                 timeout=aiohttp.ClientTimeout(total=self.client.timeout)
             )
             self._own_session = True
+        self.paged_client.session = self.connections_client.session = self.client.session
 
     async def close(self) -> None:
         if self._own_session and self.client.session is not None:
             await self.client.session.close()
-            self.client.session = None
+            self.client.session = self.paged_client.session = self.connections_client.session = None
             self._own_session = False
 
     async def auth(self) -> dict[str, Any]:
@@ -220,24 +265,45 @@ class SlackGateway:
             if exc.response.get("error") != "already_reacted":
                 raise
 
-    async def join(self, channel: str) -> None:
-        await self.client.conversations_join(channel=channel)
+    async def check_app_token(self, app_token: str) -> None:
+        """apps.connections.open with the app-level token: SlackApiError if Slack refuses it,
+        aiohttp/OS errors if Slack cannot be reached. The URL it issues is left unused."""
+        await self.connections_client.apps_connections_open(app_token=app_token)
 
-    async def history(self, channel: str, oldest: str = "0") -> AsyncIterator[dict[str, Any]]:
-        """Every message since `oldest`, oldest page last as Slack returns them; paginated."""
-        first = await self.client.conversations_history(channel=channel, oldest=oldest, limit=200)
-        async for page in first:
-            for message in page.get("messages", []):
-                yield message
+    async def join_public(self, channel: str) -> bool:
+        """Join a public channel; False when Slack refuses (archived, private, not allowed)."""
+        try:
+            await self.client.conversations_join(channel=channel)
+        except SlackApiError as exc:
+            log.warning("could not join %s: %s", channel, exc.response.get("error"))
+            return False
+        return True
 
-    async def replies(self, channel: str, thread_ts: str, oldest: str = "0") -> AsyncIterator[dict[str, Any]]:
-        first = await self.client.conversations_replies(
-            channel=channel, ts=thread_ts, oldest=oldest, limit=200
-        )
-        async for page in first:
-            for message in page.get("messages", []):
-                if message.get("ts") != thread_ts:
-                    yield message
+    async def history_page(self, channel: str, oldest: str, cursor: str | None, limit: int) -> Page:
+        """One conversations.history page after `oldest` (newest first); RateLimited on 429."""
+        args = {"channel": channel, "oldest": oldest, "limit": limit, "cursor": cursor or None}
+        resp = await self._paged("conversations_history", args)
+        messages = list(resp.get("messages") or [])
+        return Page(messages, _next_cursor(resp), limit, len(messages))
+
+    async def replies_page(self, channel: str, thread_ts: str, cursor: str | None, limit: int) -> Page:
+        """One conversations.replies page of a thread, the parent left out; RateLimited on 429."""
+        args = {"channel": channel, "ts": thread_ts, "limit": limit, "cursor": cursor or None}
+        resp = await self._paged("conversations_replies", args)
+        returned = list(resp.get("messages") or [])
+        messages = [m for m in returned if m.get("ts") != thread_ts]
+        return Page(messages, _next_cursor(resp), limit, len(returned))
+
+    async def _paged(self, method: str, args: dict[str, Any]) -> Any:
+        try:
+            return await getattr(self.paged_client, method)(
+                **{k: v for k, v in args.items() if v is not None}
+            )
+        except SlackApiError as exc:
+            if exc.response.status_code == 429:
+                retry_after = float(exc.response.headers.get("Retry-After") or 60)
+                raise RateLimited(method.replace("_", "."), retry_after) from None
+            raise
 
     async def upload_markdown(
         self, channel: str, filename: str, content: str, title: str, thread_ts: str | None = None

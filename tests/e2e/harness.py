@@ -1,5 +1,9 @@
-"""The real thing, in-process: the bot's aiohttp server on a free port, talking over HTTP to the
-project's Slack simulator, which delivers signed requests to the bot's `/slack/events`."""
+"""The real thing, in-process: the bot talking over HTTP to the project's Slack simulator, which
+delivers either signed requests to the bot's `/slack/events` (mode "http", `scribe serve`) or
+envelopes over a Socket Mode WebSocket (mode "socket", `scribe socket`).
+
+The mode defaults to `DEFAULT_MODE`, which tests/e2e/conftest.py sets per test to run the capture,
+draft and follow-up suites in both modes."""
 
 from __future__ import annotations
 
@@ -10,11 +14,15 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app import SERVICES_KEY, create_web_app
+from bot.app import SERVICES_KEY, create_app, create_web_app
 from bot.config import Settings, load_settings
 from bot.services import Services
 from bot.simulator.server import SlackSimulator
+from bot.slack.socket_mode import SocketModeRunner
 from storage.db import Database
+
+MODES = ("http", "socket")
+DEFAULT_MODE = "http"
 
 
 class Clock:
@@ -67,12 +75,50 @@ class BotInstance:
             self.runner = None
 
 
+class SocketBotInstance(BotInstance):
+    """One replica in Socket Mode: no HTTP server, a WebSocket to the simulator."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime], **web_kwargs: Any) -> None:
+        super().__init__(settings, clock, **web_kwargs)
+        self.runner_: SocketModeRunner | None = None
+
+    async def start(self) -> BotInstance:
+        db = self.web_kwargs.get("db")
+        app, self.services = create_app(self.settings, db=db, clock=self.clock)
+        self.runner_ = SocketModeRunner(
+            app,
+            self.services,
+            self.settings.slack_app_token,
+            reminders=self.web_kwargs.get("reminders", True),
+            startup_backfill=self.web_kwargs.get("startup_backfill", True),
+            dispose_database=db is None,
+        )
+        await self.runner_.start()
+        return self
+
+    async def stop(self) -> None:
+        if self.runner_ is not None:
+            await self.runner_.close()
+            self.runner_ = None
+
+
 class Harness:
-    def __init__(self, database_url: str, *, clock: Clock | None = None, **settings: Any) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        clock: Clock | None = None,
+        sim_kwargs: dict[str, Any] | None = None,
+        mode: str | None = None,
+        **settings: Any,
+    ) -> None:
         self.database_url = database_url
         self.clock = clock or Clock()
+        self.mode = mode or DEFAULT_MODE
+        self.sim = SlackSimulator(**(sim_kwargs or {}))
+        if self.mode == "socket":
+            settings.setdefault("slack_app_token", self.sim.enable_socket_mode().app_token)
         self.extra_settings = settings
-        self.sim = SlackSimulator()
         self.bots: list[BotInstance] = []
 
     @property
@@ -96,14 +142,16 @@ class Harness:
         web_kwargs.setdefault("startup_backfill", False)
         for _ in range(replicas):
             await self.add_replica(**web_kwargs)
-        self.sim.bot_url = f"{self.bot.url}/slack/events"
+        if self.mode == "http":
+            self.sim.bot_url = f"{self.bot.url}/slack/events"
         return self
 
     async def add_replica(self, **web_kwargs: Any) -> BotInstance:
         web_kwargs.setdefault("reminders", False)
         web_kwargs.setdefault("startup_backfill", False)
         settings = make_settings(self.sim, self.database_url, **self.extra_settings)
-        bot = await BotInstance(settings, self.clock, **web_kwargs).start()
+        kind = SocketBotInstance if self.mode == "socket" else BotInstance
+        bot = await kind(settings, self.clock, **web_kwargs).start()
         self.bots.append(bot)
         return bot
 

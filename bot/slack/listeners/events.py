@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.slack.context import ChannelRef
+from bot.slack.listeners.commands import usage
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -57,17 +58,28 @@ def register(app: AsyncApp, services: Services) -> None:
         auth = await services.gateway.auth()
         if ref.is_incident and event.get("user") == auth.get("user_id"):
             # Joined late: what was said before is read after Slack has its answer.
-            services.tasks.spawn(capture.backfill(ref), name=f"backfill {ref.id}")
+            services.tasks.spawn(capture.history.catch_up(ref, from_start=True), name=f"backfill {ref.id}")
+
+    async def join_if_incident(channel: dict[str, Any]) -> None:
+        # channel_created/channel_rename are sent for public channels only (group_rename is the
+        # private one, and a private channel needs an invite).
+        name, channel_id = channel.get("name") or "", channel.get("id") or ""
+        if channel_id and services.settings.channel_regex.search(name):
+            await services.gateway.join_public(channel_id)
+
+    @app.event("channel_created")
+    async def on_channel_created(event: dict[str, Any]) -> None:
+        await join_if_incident(event.get("channel") or {})
 
     @app.event("channel_rename")
     async def on_channel_rename(event: dict[str, Any]) -> None:
-        services.gateway.forget_channel((event.get("channel") or {}).get("id", ""))
+        channel = event.get("channel") or {}
+        services.gateway.forget_channel(channel.get("id", ""))
+        await join_if_incident(channel)
 
     @app.event("app_mention")
-    async def on_mention(event: dict[str, Any], say: Any, context: AsyncBoltContext) -> None:
-        # Mentions in incident channels are captured by the `message` event already; a mention
-        # elsewhere gets a pointer to the command.
-        if not channel(context).is_incident:
-            await services.gateway.post_message(
-                event["channel"], "I write post-mortems for incident channels. Try `/postmortem help`."
-            )
+    async def on_mention(event: dict[str, Any]) -> None:
+        # Only the person who asked sees the help; in an incident channel the mention itself is
+        # captured by the `message` listener like any other message.
+        if event.get("user") and event.get("channel"):
+            await services.gateway.post_ephemeral(event["channel"], event["user"], usage(services))

@@ -1,0 +1,133 @@
+"""`scribe socket`: the same Bolt app and services as `serve`, over Slack's Socket Mode.
+
+Start: the app token is checked first (a token Slack refuses is the user's to fix: one line naming
+SLACK_APP_TOKEN, exit 2); while Slack cannot be reached it is retried with one log line per try.
+Then slack-sdk's client keeps the connection (acks, `disconnect` refreshes, reconnects), with its
+log records kept to one line each. Stop: the connection, reminders, background work, capture
+writer, Slack session and database are closed in that order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+import aiohttp
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+if TYPE_CHECKING:
+    from bot.followups.scheduler import ReminderScheduler
+    from bot.services import Services
+
+log = logging.getLogger("scribe.socket")
+
+# Errors that mean "try again later", not "this token is wrong".
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+class AppTokenRefused(Exception):
+    """Slack refused SLACK_APP_TOKEN (invalid_auth, not_allowed_token_type, …)."""
+
+
+class _OneLine(logging.Filter):
+    """slack-sdk logs connection failures with a traceback on every retry: keep the message only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            error = record.exc_info[1]
+            record.exc_info = record.exc_text = None
+            record.msg, record.args = f"{record.getMessage()} ({type(error).__name__})", None
+        return True
+
+
+def _sdk_logger() -> logging.Logger:
+    logger = logging.getLogger("scribe.socket.sdk")
+    if not any(isinstance(f, _OneLine) for f in logger.filters):
+        logger.addFilter(_OneLine())
+    return logger
+
+
+class SocketModeRunner:
+    def __init__(
+        self,
+        app: AsyncApp,
+        services: Services,
+        app_token: str,
+        *,
+        reminders: bool = True,
+        startup_backfill: bool = True,
+        dispose_database: bool = True,
+    ) -> None:
+        self.app, self.services, self.app_token = app, services, app_token
+        self.reminders, self.startup_backfill, self.dispose_database = (
+            reminders,
+            startup_backfill,
+            dispose_database,
+        )
+        self.handler: AsyncSocketModeHandler | None = None
+        self._scheduler: ReminderScheduler | None = None
+
+    async def start(self, stop: asyncio.Event | None = None) -> bool:
+        """Connect; False when `stop` was set before Slack could be reached."""
+        await self.services.gateway.start()
+        if not await self._wait_for_slack(stop or asyncio.Event()):
+            return False
+        if self.reminders:
+            from bot.followups.scheduler import ReminderScheduler
+
+            scheduler = ReminderScheduler(self.services)
+            scheduler.start()
+            self._scheduler = scheduler
+        if self.startup_backfill:
+            from bot.capture.backfill import backfill_open_incidents
+
+            self.services.tasks.spawn(backfill_open_incidents(self.services), name="startup backfill")
+        self.handler = AsyncSocketModeHandler(
+            self.app,
+            self.app_token,
+            logger=_sdk_logger(),
+            web_client=self.services.gateway.connections_client,
+        )
+        await self.handler.connect_async()
+        log.info("connected to Slack in Socket Mode")
+        return True
+
+    async def _wait_for_slack(self, stop: asyncio.Event) -> bool:
+        attempt = 0
+        while not stop.is_set():
+            try:
+                await self.services.gateway.check_app_token(self.app_token)
+                return True
+            except SlackApiError as exc:
+                error = str(exc.response.get("error") or exc.response.status_code)
+                if error not in TRANSIENT_ERRORS and exc.response.status_code != 429:
+                    raise AppTokenRefused(f"SLACK_APP_TOKEN was refused by Slack ({error})") from None
+                reason = error
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                reason = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
+            delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
+            attempt += 1
+            log.warning("Slack not reachable for Socket Mode (%s); retrying in %.0f s", reason, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+        return False
+
+    async def close(self) -> None:
+        if self.handler is not None:
+            await self.handler.close_async()
+            self.handler = None
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            await scheduler.shutdown()
+        await self.services.tasks.close()
+        await self.services.capture.close()
+        await self.services.gateway.close()
+        if self.dispose_database:
+            await self.services.db.dispose()
