@@ -15,6 +15,7 @@ from bot.capture.classify import Classifier
 from bot.capture.rules import load_rules
 from bot.capture.service import CaptureService, CaptureSettings
 from bot.config import Settings
+from bot.observability.metrics import Metrics
 from bot.postmortem.render import TemplateRenderer
 from bot.slack.context import ChannelRef
 from bot.slack.gateway import SlackGateway
@@ -38,6 +39,7 @@ class Services:
     capture: CaptureService
     tasks: BackgroundTasks
     clock: Callable[[], datetime] = utc_now
+    metrics: Metrics = field(default_factory=Metrics)
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def channel_ref(self, channel_id: str, known_name: str | None = None) -> ChannelRef:
@@ -65,7 +67,8 @@ def build_services(
     rules = load_rules(settings.scribe_rules_file) if settings.scribe_rules_file else []
     classifier = Classifier(rules)
     database = db or Database(settings.database_url)
-    gateway = SlackGateway(client)
+    metrics = Metrics()
+    gateway = SlackGateway(client, metrics)
     tasks = BackgroundTasks()
     capture = CaptureService(
         db=database,
@@ -73,6 +76,7 @@ def build_services(
         classifier=classifier,
         clock=clock,
         tasks=tasks,
+        metrics=metrics,
         settings=CaptureSettings(
             mark_reaction=settings.scribe_mark_reaction or None,
             capture_reaction=settings.scribe_capture_reaction,
@@ -88,4 +92,5 @@ def build_services(
         capture=capture,
         tasks=tasks,
         clock=clock,
+        metrics=metrics,
     )

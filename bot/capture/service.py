@@ -26,6 +26,7 @@ from bot.capture.entries import (
     ts_to_datetime,
 )
 from bot.capture.writer import EntryWriter
+from bot.observability.metrics import Metrics
 from bot.slack.context import ChannelRef
 from bot.slack.gateway import SlackGateway
 from bot.tasks import BackgroundTasks
@@ -81,9 +82,11 @@ class CaptureService:
         clock: Callable[[], datetime],
         tasks: BackgroundTasks,
         settings: CaptureSettings,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db, self.gateway, self.classifier = db, gateway, classifier
         self.clock, self.tasks, self.settings = clock, tasks, settings
+        self.metrics = metrics or Metrics()
         self.writer = EntryWriter(db, clock)
         self.enrichment = EnrichmentQueue(tasks, self._enrich)
 
@@ -102,6 +105,8 @@ class CaptureService:
         if values["author_kind"] == "human" and values["author_id"] and not values["author_name"]:
             values["author_name"] = self.gateway.cached_user_name(values["author_id"])
         stored = await self.writer.submit(PendingEntry(event_id, values), channel.name or channel.id)
+        if stored:
+            self._captured(channel, values)
         enrichment = self._enrichment_for(values) if stored else None
         if enrichment is not None:
             self.enrichment.put(enrichment)
@@ -239,12 +244,17 @@ class CaptureService:
         values["incident_id"] = incident_id
         if not await entry_store.insert(session, values):
             return None
+        self._captured(channel, values)
         incident = await incident_store.get_by_channel(session, channel.id)
         if incident is not None:
             await incident_store.apply_updates(
                 session, incident_id, incident_changes(values, incident.status)
             )
         return values
+
+    def _captured(self, channel: ChannelRef, values: Mapping[str, Any]) -> None:
+        self.metrics.captured.labels(values["kind"]).inc()
+        log.debug("captured %s %s", values["kind"], values["ts"], extra={"channel": channel.id})
 
     async def _is_ours(self, message: Mapping[str, Any]) -> bool:
         # Bolt drops our own messages, but not `message_changed` echoes of our own chat.update.

@@ -1,0 +1,65 @@
+"""Log set-up for every command: text or JSON lines on stderr, with the channel and incident a
+line is about when the code knows them.
+
+JSON uses python-json-logger: it is a `logging.Formatter`, so every library's records (aiohttp,
+Bolt, SQLAlchemy, Alembic) come out in the same shape with no change at the call sites; structlog
+would have meant routing stdlib logging through its own pipeline for the same result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+from pythonjsonlogger.json import JsonFormatter
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Libraries whose INFO lines are about their own machinery (migration steps, job ticks).
+CHATTY = ("alembic", "apscheduler")
+
+_context: ContextVar[dict[str, object] | None] = ContextVar("scribe_log_context", default=None)
+
+
+@contextlib.contextmanager
+def log_context(**fields: object) -> Iterator[None]:
+    """Attach `channel=…`/`incident=…` to every record logged inside (this task and its children)."""
+    known = {k: v for k, v in fields.items() if v is not None}
+    token = _context.set({**(_context.get() or {}), **known})
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+class _ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in (_context.get() or {}).items():
+            if not hasattr(record, key):
+                setattr(record, key, value)
+        return True
+
+
+def json_formatter() -> logging.Formatter:
+    return JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+    )
+
+
+def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:
+    """One handler on the root logger (replacing any earlier one, so tests may call it again)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(json_formatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(_ContextFilter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in CHATTY:
+        # Their INFO is our DEBUG: shown only when the operator asks for DEBUG.
+        logging.getLogger(name).setLevel(level if level <= logging.DEBUG else max(level, logging.WARNING))
