@@ -574,11 +574,6 @@ def _named_alert_cleared(original: str, text: str) -> bool:
     return m is not None and m.group(0).lower() in text
 
 
-def phrase_kind(prose: str) -> str:
-    """Kind of a message from its own words (humans, and bots no parser recognised)."""
-    return _phrase_kind(_normalise(prose))
-
-
 def _phrase_kind(original: str) -> str:
     lower = original.lower()
     if not lower:

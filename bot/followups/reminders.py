@@ -346,13 +346,16 @@ async def _postmortems_due(services: Services, now: datetime, result: SweepResul
         )
     for inc in due:
         kind, target = policy.postmortem_target(inc.resolved_by, inc.channel_id)
+        due_hours = settings.scribe_postmortem_due_hours
         text = blocks.postmortem_due_text(
-            inc.channel_id, inc.resolved_at, settings.zone, to_channel=kind == "channel"
+            inc.channel_id, inc.resolved_at, settings.zone, to_channel=kind == "channel", due_hours=due_hours
         )
         ok = await _post(services, kind, target, text)
         if ok is False and kind == "dm":
             # The resolver cannot be reached: the channel still should hear about it.
-            text = blocks.postmortem_due_text(inc.channel_id, inc.resolved_at, settings.zone, to_channel=True)
+            text = blocks.postmortem_due_text(
+                inc.channel_id, inc.resolved_at, settings.zone, to_channel=True, due_hours=due_hours
+            )
             ok = await _post(services, "channel", inc.channel_id, text)
         if ok is None:
             async with services.db.transaction() as session:

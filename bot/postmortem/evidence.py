@@ -45,17 +45,6 @@ def entry_confidence(entry: TimelineEntry) -> float:
     return round(base, 2)
 
 
-def capture_label(entry: TimelineEntry) -> str:
-    if entry.kind_locked:
-        return "human-confirmed (kind set by a person)"
-    if entry.capture in ("reaction", "shortcut", "note"):
-        return f"human-confirmed ({entry.capture})"
-    who = (
-        f"integration {entry.source}" if entry.source else ("bot" if entry.author_kind == "bot" else "human")
-    )
-    return f"auto, {who}" + (" (backfill)" if entry.capture == "backfill" else "")
-
-
 # ---------------------------------------------------------------------------------------------------
 # References to entries
 
@@ -223,13 +212,6 @@ class Policy:
                 raise PolicyError("required approvals cannot be negative")
         window = parse_change_window(change_window, tz) if change_window and change_window.strip() else None
         return cls(required_approvals=required, change_window=window)
-
-    @classmethod
-    def from_settings(
-        cls, *, required_approvals: int | str | None, change_window: str | None, tz: tzinfo
-    ) -> Policy:
-        """Keyword-only spelling of `from_strings`, for callers passing settings by name."""
-        return cls.from_strings(required_approvals, change_window, tz)
 
 
 # ---------------------------------------------------------------------------------------------------
