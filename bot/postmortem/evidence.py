@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import TimelineEntry
 
+from .text import format_duration
+
 if TYPE_CHECKING:
     from .metrics import Alert, Metrics
 
@@ -471,8 +473,6 @@ def build_claims(
     Only orderings and facts the timeline shows are claimed ("a deploy preceded the first alert"),
     never causes: causation is for the author to judge.
     """
-    from .metrics import format_duration
-
     items: list[tuple[str, Sequence[EvidenceRef]]] = []
     detection = metrics.detection
     first_alert = (
