@@ -245,7 +245,11 @@ def create_web_app(
     async def on_startup(_app: web.Application) -> None:
         await services.gateway.start()
         if check_token:
-            await slack_gate.start()
+            try:
+                await slack_gate.start()
+            except SettingsError:
+                await services.gateway.close()  # no cleanup follows a failed start-up
+                raise
         gate.start()
         if reminders:
             from bot.followups.scheduler import ReminderScheduler

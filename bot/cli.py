@@ -131,8 +131,8 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     runner = web.AppRunner(
         create_web_app(settings, prepare_database=True), access_log_class=ProblemAccessLogger
     )
-    await runner.setup()  # on_startup: a refused token raises SettingsError here
     try:
+        await runner.setup()  # on_startup: a refused token raises SettingsError here
         site = web.TCPSite(runner, host, port)
         try:
             await site.start()

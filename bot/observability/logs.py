@@ -42,6 +42,23 @@ class _ContextFilter(logging.Filter):
         return True
 
 
+class _ChatterIsDebug(logging.Filter):
+    """Alembic's and APScheduler's INFO lines (each migration step, each job run) read as DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO and record.name.startswith(CHATTY):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+class _BoltTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that the client we hand it wins; that is the
+    intended set-up, not something for the operator to act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("As you gave `client` as well")
+
+
 def json_formatter() -> logging.Formatter:
     return JsonFormatter(
         "%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -55,11 +72,15 @@ def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(json_formatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     handler.addFilter(_ContextFilter())
+    handler.addFilter(_ChatterIsDebug())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    bolt = logging.getLogger("slack_bolt.AsyncApp")
+    if not any(isinstance(f, _BoltTokenNotice) for f in bolt.filters):
+        bolt.addFilter(_BoltTokenNotice())
     for name in CHATTY:
-        # Their INFO is our DEBUG: shown only when the operator asks for DEBUG.
+        # Their INFO is our DEBUG: produced only when the operator asks for DEBUG.
         logging.getLogger(name).setLevel(level if level <= logging.DEBUG else max(level, logging.WARNING))
