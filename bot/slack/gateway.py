@@ -51,11 +51,13 @@ class GatewayError(SlackApiError):
     A SlackApiError subclass so that code written against slack-sdk's error keeps working."""
 
     def __init__(self, method: str, exc: SlackApiError) -> None:
-        super().__init__(str(exc), exc.response)
+        self.response = exc.response
         self.method = method
         self.status: int | None = getattr(exc.response, "status_code", None)
         self.error = str(exc.response.get("error") or ("ratelimited" if self.status == 429 else "unknown"))
         self.retry_after = _retry_after(exc.response)
+        # One line naming the method and Slack's code; slack-sdk's message appends the whole response.
+        Exception.__init__(self, f"Slack {method}: {self.error}")
 
     @property
     def rate_limited(self) -> bool:
