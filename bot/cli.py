@@ -163,7 +163,12 @@ async def _socket(settings: Settings) -> None:
 
     app, services = create_app(settings)
     await services.gateway.start()
-    await SlackGate(services.gateway).start()
+    try:
+        await SlackGate(services.gateway).start()
+    except SettingsError:
+        await services.gateway.close()
+        await services.db.dispose()
+        raise
     log.info("connecting to Slack in Socket Mode, database %s", masked_url(settings.database_url))
     scheduler = ReminderScheduler(services)
     scheduler.start()

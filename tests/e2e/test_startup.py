@@ -104,8 +104,16 @@ async def test_version_exits_0(tmp_path: Path) -> None:
     assert out.strip() == f"scribe {version('incident-scribe')}"
 
 
-@pytest.mark.parametrize("refusal", ["invalid_auth", "token_revoked", "account_inactive"])
-async def test_refused_bot_token_exits_2_naming_it(tmp_path: Path, refusal: str) -> None:
+@pytest.mark.parametrize(
+    ("command", "refusal"),
+    [
+        ("serve", "invalid_auth"),
+        ("serve", "token_revoked"),
+        ("serve", "account_inactive"),
+        ("socket", "not_authed"),
+    ],
+)
+async def test_refused_bot_token_exits_2_naming_it(tmp_path: Path, command: str, refusal: str) -> None:
     async with SlackSimulator() as sim:
         token = sim.bot_token
         if refusal == "invalid_auth":
@@ -115,10 +123,12 @@ async def test_refused_bot_token_exits_2_naming_it(tmp_path: Path, refusal: str)
         env = base_env(
             SLACK_BOT_TOKEN=token,
             SLACK_SIGNING_SECRET="y",
+            SLACK_APP_TOKEN="xapp-1-socket",
             SLACK_API_URL=sim.api_url,
             DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/s.db",
         )
-        proc = scribe("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
+        args = ("serve", "--port", str(free_port())) if command == "serve" else ("socket",)
+        proc = scribe(*args, env=env, cwd=tmp_path)
         _out, err = await finish(proc)
     assert proc.returncode == 2
     line = one_line(err)
