@@ -5,16 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError
+from bot.observability.logs import log_context
+from bot.observability.metrics import CONTENT_TYPE
 from bot.services import Services, build_services, utc_now
+from bot.slack.gateway import REFUSED_TOKEN_ERRORS, GatewayError, SlackGateway
+from bot.slack.middleware import channel_id_of
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -33,11 +39,11 @@ def create_app(
     from bot.slack.listeners import actions, commands, events, shortcuts
 
     settings.require("slack_bot_token", "slack_signing_secret")
-    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    client = AsyncWebClient(token=settings.secret(settings.slack_bot_token), base_url=settings.slack_api_url)
     services = build_services(settings, client, db=db, clock=clock)
     app = AsyncApp(
         client=services.gateway.client,
-        signing_secret=settings.slack_signing_secret,
+        signing_secret=settings.secret(settings.slack_signing_secret),
         # Listeners run before the HTTP answer: an event acknowledged is an event committed.
         process_before_response=True,
         raise_error_for_unhandled_request=False,
@@ -55,13 +61,19 @@ def create_app(
 class DatabaseGate:
     """/healthz: 200 once the database is reachable and its schema current, 503 until then.
 
-    `scribe serve` may start before the database is up; the gate then waits for it and builds the
-    schema if the database is empty (an existing schema that is behind stays 503: run migrate)."""
+    `scribe serve` may start before the database is up; the gate then waits for it (building the
+    schema if the database is empty and `prepare` is set; an existing schema that is behind stays
+    503: run migrate) and runs `on_ready` — the catch-up of open incidents — once it is there,
+    however late that is."""
 
     RETRY_SECONDS = 2.0
 
-    def __init__(self, db: Database) -> None:
+    def __init__(
+        self, db: Database, *, prepare: bool = True, on_ready: Callable[[], None] | None = None
+    ) -> None:
         self.db = db
+        self.prepare = prepare
+        self.on_ready = on_ready
         self.schema_ok = False
         self._task: asyncio.Task[None] | None = None
 
@@ -76,19 +88,28 @@ class DatabaseGate:
         return (True, "ready") if self.schema_ok else (False, "schema out of date: run `scribe migrate`")
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._prepare(), name="database gate")
+        self._task = asyncio.get_running_loop().create_task(self._wait(), name="database gate")
 
-    async def _prepare(self) -> None:
+    async def _state(self) -> str | None:
+        if not await self.db.ping():
+            return None
+        if self.prepare:
+            return await self.db.prepare()
+        return "ready" if await self.db.current_revision() == Database.head_revision() else "outdated"
+
+    async def _wait(self) -> None:
         warned = False
         while True:
             try:
-                state = await self.db.prepare() if await self.db.ping() else None
+                state = await self._state()
             except Exception:
                 log.warning("database not ready yet", exc_info=True)
                 state = None
             if state in ("ready", "created"):
                 self.schema_ok = True
                 log.info("database %s", "schema created" if state == "created" else "ready")
+                if self.on_ready is not None:
+                    self.on_ready()
                 return
             if state == "outdated" and not warned:
                 log.error("database schema is out of date: run `scribe migrate`; /healthz answers 503")
@@ -105,6 +126,73 @@ class DatabaseGate:
                 await self._task
 
 
+class SlackGate:
+    """Start-up check of the bot token with auth.test. A token Slack refuses stops the start
+    (SettingsError naming SLACK_BOT_TOKEN: exit 2); Slack unreachable is tried again until it
+    answers, /healthz answering 503 meanwhile."""
+
+    RETRY_SECONDS = 5.0
+    FIRST_TRY_SECONDS = 10.0
+
+    def __init__(self, gateway: SlackGateway) -> None:
+        self.gateway = gateway
+        self.ok = False
+        self.refused: str | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if await self._try(self.FIRST_TRY_SECONDS, first=True):
+            return
+        self._task = asyncio.get_running_loop().create_task(self._retry(), name="slack gate")
+
+    async def _try(self, timeout: float, *, first: bool = False) -> bool:
+        try:
+            auth = await asyncio.wait_for(self.gateway.auth(), timeout)
+        except GatewayError as exc:
+            if exc.error in REFUSED_TOKEN_ERRORS:
+                self.refused = exc.error
+                message = f"SLACK_BOT_TOKEN was refused by Slack ({exc.error})"
+                if first:
+                    raise SettingsError(message) from None
+                log.error("%s; /healthz answers 503", message)
+                return True  # nothing to retry: the token has to change
+            reason = exc.error
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            reason = type(exc).__name__ if not str(exc) else str(exc).splitlines()[0]
+        else:
+            self.ok = True
+            log.info(
+                "Slack accepted the bot token (team %s, bot user %s)",
+                auth.get("team_id"),
+                auth.get("user_id"),
+            )
+            return True
+        log.warning("Slack not reachable for auth.test (%s); retrying in %.0fs", reason, self.RETRY_SECONDS)
+        return False
+
+    async def _retry(self) -> None:
+        while True:
+            await asyncio.sleep(self.RETRY_SECONDS)
+            if await self._try(self.FIRST_TRY_SECONDS):
+                return
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+def _outcome(status: int) -> str:
+    if status < 300:
+        return "ok"
+    if status in (401, 403):
+        return "unauthorized"
+    if status == 404:
+        return "unhandled"
+    return "error" if status >= 500 else "rejected"
+
+
 def create_web_app(
     settings: Settings,
     *,
@@ -113,29 +201,56 @@ def create_web_app(
     reminders: bool = True,
     startup_backfill: bool = True,
     prepare_database: bool = False,
+    check_token: bool = True,
 ) -> web.Application:
     bolt, services = create_app(settings, db=db, clock=clock)
     web_app = web.Application()
     web_app[BOLT_KEY] = bolt
     web_app[SERVICES_KEY] = services
+    metrics = services.metrics
 
     async def slack_events(request: web.Request) -> web.Response:
+        started = time.perf_counter()
         bolt_request = await to_bolt_request(request)
-        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+        body = bolt_request.body if isinstance(bolt_request.body, dict) else {}
+        with log_context(channel=channel_id_of(body)):
+            bolt_response = await bolt.async_dispatch(bolt_request)
+        metrics.ack_seconds.observe(time.perf_counter() - started)
+        metrics.slack_requests.labels(_outcome(bolt_response.status)).inc()
+        return await to_aiohttp_response(bolt_response)
 
-    gate = DatabaseGate(services.db)
+    def catch_up() -> None:
+        from bot.capture.backfill import backfill_open_incidents
+
+        services.tasks.spawn(backfill_open_incidents(services), name="startup backfill")
+
+    gate = DatabaseGate(
+        services.db, prepare=prepare_database, on_ready=catch_up if startup_backfill else None
+    )
+    slack_gate = SlackGate(services.gateway)
 
     async def healthz(_request: web.Request) -> web.Response:
         ok, state = await gate.health()
-        return web.json_response({"ok": ok, "database": state}, status=200 if ok else 503)
+        slack = "ok" if slack_gate.ok or not check_token else (slack_gate.refused or "unreachable")
+        ok = ok and slack == "ok"
+        return web.json_response({"ok": ok, "database": state, "slack": slack}, status=200 if ok else 503)
+
+    async def metrics_page(_request: web.Request) -> web.Response:
+        return web.Response(body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
 
     web_app.router.add_post("/slack/events", slack_events)
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/metrics", metrics_page)
 
     async def on_startup(_app: web.Application) -> None:
         await services.gateway.start()
-        if prepare_database:
-            gate.start()
+        if check_token:
+            try:
+                await slack_gate.start()
+            except SettingsError:
+                await services.gateway.close()  # no cleanup follows a failed start-up
+                raise
+        gate.start()
         if reminders:
             from bot.followups.scheduler import ReminderScheduler
 
@@ -144,12 +259,9 @@ def create_web_app(
             services.extras["scheduler"] = scheduler
         if services.canvas is not None:
             services.canvas.start()
-        if startup_backfill:
-            from bot.capture.backfill import backfill_open_incidents
-
-            services.tasks.spawn(backfill_open_incidents(services), name="startup backfill")
 
     async def on_cleanup(_app: web.Application) -> None:
+        await slack_gate.stop()
         await gate.stop()
         scheduler = services.extras.pop("scheduler", None)
         if scheduler is not None:

@@ -6,21 +6,34 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
 from bot.config import Settings, SettingsError, load_settings, masked_url
+from bot.observability.logs import configure_logging
+
+log = logging.getLogger("scribe")
 
 
 class CliError(Exception):
     """A problem the user can fix; printed as one line, exit status 2."""
 
 
+def package_version() -> str:
+    try:
+        return version("incident-scribe")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scribe", description="Incident Scribe: post-mortems from Slack")
+    parser.add_argument("--version", action="version", version=f"scribe {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run in Slack HTTP mode (POST /slack/events, GET /healthz)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -40,10 +53,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings() -> Settings:
-    return load_settings()
-
-
 @contextlib.contextmanager
 def database_errors(settings: Settings) -> Iterator[None]:
     """A database that is down, missing or refuses us is a setting problem: one line, exit 2."""
@@ -55,6 +64,28 @@ def database_errors(settings: Settings) -> Iterator[None]:
         raise CliError(
             f"DATABASE_URL is not reachable ({masked_url(settings.database_url)}): {detail}"
         ) from None
+
+
+def _is_newer(revision: str | None) -> bool:
+    """A revision this code has no migration for: written by a newer release."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    from storage.db import alembic_config
+
+    if revision is None:
+        return False
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is None
+    except CommandError:
+        return True
+
+
+def _newer_message(current: str | None, head: str | None) -> str:
+    return (
+        f"database schema is at {current}, which this version of scribe ({package_version()}, schema "
+        f"{head}) does not know: it was migrated by a newer release; run that release"
+    )
 
 
 async def _ready_database(settings: Settings, migrate: bool) -> None:
@@ -82,105 +113,129 @@ async def _ready_database(settings: Settings, migrate: bool) -> None:
         await db.dispose()
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    settings.require("slack_bot_token", "slack_signing_secret")
+    with database_errors(settings):
+        asyncio.run(_ready_database(settings, args.migrate))
+    asyncio.run(_serve(settings, args.host, args.port))
+    return 0
+
+
+async def _serve(settings: Settings, host: str, port: int) -> None:
+    """aiohttp's run_app, spelled out so the line saying where we listen has the bound port."""
     from aiohttp import web
 
     from bot.access_log import ProblemAccessLogger
     from bot.app import create_web_app
 
-    settings = _settings()
-    settings.require("slack_bot_token", "slack_signing_secret")
-    with database_errors(settings):
-        asyncio.run(_ready_database(settings, args.migrate))
+    runner = web.AppRunner(
+        create_web_app(settings, prepare_database=True), access_log_class=ProblemAccessLogger
+    )
     try:
-        web.run_app(
-            create_web_app(settings, prepare_database=True),
-            host=args.host,
-            port=args.port,
-            print=None,
-            access_log_class=ProblemAccessLogger,
-        )
-    except OSError as exc:
-        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
-    return 0
+        await runner.setup()  # on_startup: a refused token raises SettingsError here
+        site = web.TCPSite(runner, host, port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        bound = ", ".join(f"http://{a[0]}:{a[1]}" for a in runner.addresses)
+        log.info("listening on %s, database %s", bound, masked_url(settings.database_url))
+        await _until_signalled()
+    finally:
+        await runner.cleanup()
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("stopping")
 
 
 async def _socket(settings: Settings) -> None:
     import signal
 
-    from bot.app import create_app
+    from bot.app import SlackGate, create_app
     from bot.slack.socket_mode import AppTokenRefused, SocketModeRunner
 
     app, services = create_app(settings)
-    runner = SocketModeRunner(app, services, settings.slack_app_token)
+    runner = SocketModeRunner(app, services, settings.secret(settings.slack_app_token) or "")
+    slack_gate = SlackGate(services.gateway)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
+        await services.gateway.start()
+        await slack_gate.start()  # a refused bot token: SettingsError, exit 2
+        log.info("connecting to Slack in Socket Mode, database %s", masked_url(settings.database_url))
         if await runner.start(stop):
             await stop.wait()
-        logging.getLogger("scribe").info("shutting down")
+        log.info("shutting down")
     except AppTokenRefused as exc:
         raise CliError(str(exc)) from None
     finally:
+        await slack_gate.stop()
         await runner.close()
 
 
-def cmd_socket(args: argparse.Namespace) -> int:
-    settings = _settings()
+def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
+    from pydantic import SecretStr
+
     settings.require("slack_bot_token", "slack_app_token")
     if not settings.slack_signing_secret:
         # Socket Mode never verifies signatures, but Bolt refuses an empty secret.
-        settings.slack_signing_secret = "socket-mode-unused"
+        settings.slack_signing_secret = SecretStr("socket-mode-unused")
     with database_errors(settings):
         asyncio.run(_ready_database(settings, args.migrate))
     asyncio.run(_socket(settings))
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.demo import run_demo
 
-    # The demo prints its own story; request logs and migration chatter would bury it.
-    logging.getLogger().setLevel(logging.WARNING)
+    # The demo prints its own story; request logs would bury it (unless DEBUG was asked for).
+    logging.getLogger().setLevel(max(settings.log_level, logging.WARNING))
 
     return asyncio.run(run_demo(keep=Path(args.keep) if args.keep else None))
 
 
-def cmd_classify(_args: argparse.Namespace) -> int:
+def cmd_classify(_args: argparse.Namespace, settings: Settings) -> int:
     from bot.capture.classify import Classifier
     from bot.capture.jsonl import run_classify
     from bot.capture.rules import load_rules
 
-    settings = _settings()
     rules = load_rules(settings.scribe_rules_file) if settings.scribe_rules_file else []
     run_classify(sys.stdin, sys.stdout, Classifier(rules))
     return 0
 
 
-def cmd_migrate(_args: argparse.Namespace) -> int:
+def cmd_migrate(_args: argparse.Namespace, settings: Settings) -> int:
     from storage.db import Database
 
     async def run() -> tuple[str | None, str | None]:
-        db = Database(_settings().database_url)
+        db = Database(settings.database_url)
         try:
+            current = await db.current_revision()
+            if _is_newer(current):
+                raise CliError(_newer_message(current, db.head_revision()))
             return await db.migrate()
         finally:
             await db.dispose()
 
-    with database_errors(_settings()):
+    with database_errors(settings):
         before, after = asyncio.run(run())
     print(f"schema: {before or 'empty'} -> {after}" if before != after else f"schema already at {after}")
     return 0
 
 
-def cmd_draft(args: argparse.Namespace) -> int:
+def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     from bot.postmortem.publish import NoIncident, render_for_channel
     from bot.postmortem.render import TemplateProblem, TemplateRenderer
     from storage.db import Database
-
-    settings = _settings()
 
     async def run() -> str:
         db = Database(settings.database_url)
@@ -210,10 +265,9 @@ def cmd_draft(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_reclassify(_args: argparse.Namespace) -> int:
+def cmd_reclassify(_args: argparse.Namespace, settings: Settings) -> int:
     from bot.capture.reclassify import reclassify_all
 
-    settings = _settings()
     with database_errors(settings):
         changed, total = asyncio.run(reclassify_all(settings))
     print(f"reclassified {changed} of {total} entries")
@@ -236,9 +290,11 @@ def main(argv: list[str] | None = None) -> int:
     from storage.db import SchemaOutOfDate
 
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return COMMANDS[args.command](args)
+        # Every command validates every setting first (CONTRACT: a bad one is exit 2, one line).
+        settings = load_settings()
+        configure_logging(settings.scribe_log_format, settings.log_level)
+        return COMMANDS[args.command](args, settings)
     except (SettingsError, CliError, RulesError, SchemaOutOfDate) as exc:
         print(f"scribe: {exc}", file=sys.stderr)
         return 2

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -18,6 +22,10 @@ def _split_names(value: str | None) -> tuple[str, ...]:
     return tuple(n for n in (part.strip() for part in (value or "").split(",")) if n)
 
 
+_REACTION = re.compile(r"[a-z0-9_+'\-]+(?:::skin-tone-[2-6])?")
+_LOG_LEVELS = tuple(logging.getLevelNamesMapping())
+
+
 class SettingsError(Exception):
     """A missing or invalid setting; str() is one line naming the variable."""
 
@@ -25,9 +33,10 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
+    # Secrets are SecretStr so that a repr, a validation error or a log line never shows them.
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     database_url: str = "sqlite+aiosqlite:///./scribe.db"
     scribe_channel_pattern: str = r"^inc(ident)?[-_]"
@@ -51,6 +60,8 @@ class Settings(BaseSettings):
     scribe_canvas: str = "on"  # the live post-mortem canvas: on | off
     # How long an incident's changes are gathered before its canvas is edited (bursts → few edits).
     scribe_canvas_debounce_seconds: float = Field(default=2.0, gt=0, le=60, allow_inf_nan=False)
+    scribe_log_format: Literal["text", "json"] = "text"
+    scribe_log_level: str = "INFO"
 
     @field_validator(
         "scribe_templates_dir", "scribe_rules_file", "scribe_change_window", "scribe_quiet_hours",
@@ -63,17 +74,66 @@ class Settings(BaseSettings):
 
     @field_validator("slack_bot_token")
     @classmethod
-    def _bot_token(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("xoxb-"):
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
             raise ValueError("must be a bot token (xoxb-…)")
         return value
 
     @field_validator("slack_app_token")
     @classmethod
-    def _app_token(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("xapp-"):
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
             raise ValueError("must be an app-level token (xapp-…)")
         return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        # slack-sdk joins the method name onto the base: without the slash `…/api` + `auth.test`
+        # would call `…/auth.test`.
+        return value.strip() if value.strip().endswith("/") else value.strip() + "/"
+
+    @field_validator("scribe_capture_reaction", "scribe_undo_reaction", "scribe_mark_reaction")
+    @classmethod
+    def _reaction(cls, value: str, info: ValidationInfo) -> str:
+        name = value.strip().strip(":")
+        if not name and info.field_name == "scribe_mark_reaction":
+            return ""
+        if not _REACTION.fullmatch(name):
+            raise ValueError(f"{value!r} is not an emoji name (like pushpin or white_check_mark)")
+        return name
+
+    @field_validator("scribe_change_window")
+    @classmethod
+    def _change_window(cls, value: str | None) -> str | None:
+        if value is not None:
+            from bot.postmortem.evidence import PolicyError, parse_change_window
+
+            try:
+                parse_change_window(value, ZoneInfo("UTC"))
+            except PolicyError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("scribe_quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str | None) -> str | None:
+        if value is not None:
+            from bot.followups.policy import parse_quiet_hours
+
+            parse_quiet_hours(value)  # its ValueError names the expected shape
+        return value
+
+    @field_validator("scribe_log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in _LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}")
+        return level
 
     @field_validator("scribe_templates_dir")
     @classmethod
@@ -139,6 +199,15 @@ class Settings(BaseSettings):
             raise ValueError(f"not a valid database URL ({exc.__class__.__name__})") from None
         return value
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # The database URL may carry a password: a repr (in a traceback, say) shows it masked.
+        for name, value in super().__repr_args__():
+            yield name, masked_url(value) if name == "database_url" else value
+
+    @property
+    def log_level(self) -> int:
+        return logging.getLevelNamesMapping()[self.scribe_log_level]
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.scribe_timezone)
@@ -150,6 +219,10 @@ class Settings(BaseSettings):
     @property
     def channel_regex(self) -> re.Pattern[str]:
         return re.compile(self.scribe_channel_pattern)
+
+    @staticmethod
+    def secret(value: SecretStr | None) -> str | None:
+        return value.get_secret_value() if value is not None else None
 
     def require(self, *names: str) -> None:
         """Fail with the first of `names` (field names) that is unset or empty."""
@@ -172,5 +245,5 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         err = exc.errors()[0]
         variable = str(err["loc"][0]).upper() if err["loc"] else "setting"
-        message = str(err["msg"]).removeprefix("Value error, ")
+        message = str(err["msg"]).removeprefix("Value error, ").splitlines()[0]
         raise SettingsError(f"{variable} is invalid: {message}") from None

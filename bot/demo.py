@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,7 @@ async def replay(sim: SlackSimulator, sample: dict[str, Any]) -> tuple[str, dict
             result = await sim.post_message(channel, users[message["user"]], message["text"], **kwargs)
         if result.status != 200:
             raise RuntimeError(f"the bot answered {result.status} to the message at {message['at']}")
-    today = datetime.now(UTC).date()
+    today = date.fromisoformat(day)  # due dates relative to the incident, not to whenever the demo runs
     for item in sample.get("followups", []):
         owner = users[item["owner"]]
         text = (

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.capture.entries import datetime_to_ts
 from bot.incident_state import (
     MOVER_KINDS,
     derive_state,
@@ -120,7 +119,7 @@ def _entry(
     now: datetime,
 ) -> dict[str, Any]:
     # Not a Slack message: its ts must never collide with one, nor with another command that instant.
-    ts = f"note-{datetime_to_ts(now)}-{uuid.uuid4().hex[:8]}"
+    ts = f"note-{now.timestamp():.6f}-{uuid.uuid4().hex[:8]}"  # Slack's ts form, never a real message's
     return {
         "incident_id": incident_id, "channel_id": channel_id, "ts": ts, "thread_ts": None,
         "occurred_at": now, "kind": kind, "text": text, "raw": {}, "refs": {}, "author_id": user_id,

@@ -16,6 +16,7 @@ from bot.capture.classify import Classifier
 from bot.capture.rules import load_rules
 from bot.capture.service import CaptureService, CaptureSettings
 from bot.config import Settings
+from bot.observability.metrics import Metrics
 from bot.postmortem.render import TemplateRenderer
 from bot.slack.context import ChannelRef
 from bot.slack.gateway import SlackGateway
@@ -40,6 +41,7 @@ class Services:
     tasks: BackgroundTasks
     clock: Callable[[], datetime] = utc_now
     canvas: CanvasUpdater | None = None  # None when SCRIBE_CANVAS=off
+    metrics: Metrics = field(default_factory=Metrics)
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def channel_ref(self, channel_id: str, known_name: str | None = None) -> ChannelRef:
@@ -67,7 +69,8 @@ def build_services(
     rules = load_rules(settings.scribe_rules_file) if settings.scribe_rules_file else []
     classifier = Classifier(rules)
     database = db or Database(settings.database_url)
-    gateway = SlackGateway(client)
+    metrics = Metrics()
+    gateway = SlackGateway(client, metrics)
     tasks = BackgroundTasks()
     capture = CaptureService(
         db=database,
@@ -75,6 +78,7 @@ def build_services(
         classifier=classifier,
         clock=clock,
         tasks=tasks,
+        metrics=metrics,
         settings=CaptureSettings(
             mark_reaction=settings.scribe_mark_reaction or None,
             capture_reaction=settings.scribe_capture_reaction,
@@ -104,4 +108,5 @@ def build_services(
         tasks=tasks,
         clock=clock,
         canvas=canvas,
+        metrics=metrics,
     )

@@ -5,9 +5,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from contextvars import ContextVar
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+# Set inside every spawned task: Slack has had its answer, so a rate-limited call may wait and retry.
+_BACKGROUND: ContextVar[bool] = ContextVar("scribe_background", default=False)
+
+
+def in_background() -> bool:
+    """True in work that runs after the ack (spawned tasks, the canvas updater); False on the
+    request path, where Slack waits at most 3 s for the answer."""
+    return _BACKGROUND.get()
+
+
+async def _as_background(coro: Coroutine[Any, Any, Any]) -> Any:
+    _BACKGROUND.set(True)  # the task runs in its own copy of the context: the caller is unaffected
+    return await coro
 
 
 class BackgroundTasks:
@@ -18,7 +33,7 @@ class BackgroundTasks:
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
+        task = asyncio.get_running_loop().create_task(_as_background(coro), name=name)
         self._tasks.add(task)
         task.add_done_callback(self._done)
         return task

@@ -18,7 +18,6 @@ refs, so their names must be contract ref keys. Any problem raises `RulesError` 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -157,8 +156,3 @@ def load_rules(path: Path) -> list[Rule]:
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesError(f"{path}:0: cannot read rules file: {exc.__class__.__name__}") from None
     return parse_rules(text, Path(path))
-
-
-def rules_from_mapping(data: Mapping[str, object]) -> list[Rule]:
-    """Rules given as already-parsed data (tests, embedding)."""
-    return parse_rules(yaml.safe_dump(dict(data)), Path("<rules>"))

@@ -31,6 +31,7 @@ from bot.capture.entries import (
 from bot.capture.known_services import KnownServices, learnable
 from bot.capture.writer import EntryWriter
 from bot.incident_state import MOVER_KINDS, entry_commander, incident_changes
+from bot.observability.metrics import Metrics
 from bot.slack.context import ChannelRef
 from bot.slack.gateway import SlackGateway
 from bot.tasks import BackgroundTasks
@@ -87,9 +88,11 @@ class CaptureService:
         clock: Callable[[], datetime],
         tasks: BackgroundTasks,
         settings: CaptureSettings,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db, self.gateway, self.classifier = db, gateway, classifier
         self.clock, self.tasks, self.settings = clock, tasks, settings
+        self.metrics = metrics or Metrics()
         self.writer = EntryWriter(db, clock)
         self.enrichment = EnrichmentQueue(tasks, self._enrich)
         self.known = KnownServices(db, settings.services, clock=clock, tasks=tasks)
@@ -122,6 +125,7 @@ class CaptureService:
         if stored:
             self.known.learn(team, learnable(values), source="integration")
             self.changed(channel.id)
+            self._captured(channel, values)
         enrichment = self._enrichment_for(values) if stored else None
         if enrichment is not None:
             self.enrichment.put(enrichment)
@@ -305,6 +309,7 @@ class CaptureService:
         values["incident_id"] = incident_id
         if not await entry_store.insert(session, values):
             return None
+        self._captured(channel, values)
         row = await incident_store.row_by_channel(session, channel.id)
         if row is not None:
             changes = incident_changes(values, row.status, incident_store.locked(row))
@@ -334,6 +339,10 @@ class CaptureService:
         if name:
             async with self.db.transaction() as session:
                 await incident_store.set_commander_name(session, channel_id, user_id, name)
+
+    def _captured(self, channel: ChannelRef, values: Mapping[str, Any]) -> None:
+        self.metrics.captured.labels(values["kind"]).inc()
+        log.debug("captured %s %s", values["kind"], values["ts"], extra={"channel": channel.id})
 
     async def _is_ours(self, message: Mapping[str, Any]) -> bool:
         # Bolt drops our own messages, but not `message_changed` echoes of our own chat.update.

@@ -185,11 +185,13 @@ def escalation_text(items: Sequence[FollowUp], now: datetime, zone: ZoneInfo, af
     return "\n".join(lines)
 
 
-def postmortem_due_text(channel_id: str, resolved_at: datetime, zone: ZoneInfo, *, to_channel: bool) -> str:
+def postmortem_due_text(
+    channel_id: str, resolved_at: datetime, zone: ZoneInfo, *, to_channel: bool, due_hours: float
+) -> str:
     who = "This incident" if to_channel else f"The incident in <#{channel_id}>"
     return (
-        f"📝 {who} was resolved {_when(resolved_at, zone)} and has no post-mortem draft yet. "
-        f"Run `/postmortem draft` in <#{channel_id}> to write one."
+        f"📝 {who} was resolved {_when(resolved_at, zone)}; its post-mortem was due within {due_hours:g} "
+        f"hours and there is no draft yet. Run `/postmortem draft` in <#{channel_id}> to write one."
     )
 
 

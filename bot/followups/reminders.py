@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.errors import SlackApiError
-
 from bot.domain import FollowUp
 from bot.followups import blocks, policy
 from bot.followups.service import can_see
+from bot.slack.gateway import GatewayError
 from storage import followups as store
 
 if TYPE_CHECKING:
@@ -219,10 +218,9 @@ async def _deliver(
             items = [i for i in items if i.id in held]
         try:
             return await _send_digest(services, now, token, repeat, quiet, owner, items, zone_default, result)
-        except SlackApiError as exc:
-            error = str(exc.response.get("error") or "")
-            status = getattr(exc.response, "status_code", None)
-            kind = policy.classify_delivery_error(error, status)
+        except GatewayError as exc:
+            error = exc.error
+            kind = policy.classify_delivery_error(error, exc.status)
             if kind == "permanent":
                 async with services.db.transaction() as session:
                     await store.record_failure(session, token=token, ids=ids, error=error)
@@ -230,7 +228,7 @@ async def _deliver(
                 log.warning("follow-up DM to %s failed for good (%s): items %s", owner, error, ids)
                 return "failed"
             if kind == "rate_limited":
-                wait = _retry_after(exc)
+                wait = max(1.0, exc.retry_after or 1.0)
                 log.info("Slack rate limit while reminding %s; Retry-After %.0fs", owner, wait)
                 if wait > MAX_RETRY_AFTER_WAIT or attempt == RATE_LIMIT_ATTEMPTS - 1:
                     raise _StopSweep from exc
@@ -255,18 +253,6 @@ async def _stopped_within(stop: asyncio.Event, seconds: float) -> bool:
         return False
 
 
-def _retry_after(exc: SlackApiError) -> float:
-    headers = getattr(exc.response, "headers", None) or {}
-    value = None
-    for key, v in dict(headers).items():
-        if str(key).lower() == "retry-after":
-            value = v[0] if isinstance(v, list | tuple) else v
-    try:
-        return max(1.0, float(value)) if value is not None else 1.0
-    except (TypeError, ValueError):
-        return 1.0
-
-
 async def _send_digest(
     services: Services,
     now: datetime,
@@ -283,8 +269,8 @@ async def _send_digest(
     try:
         user = await services.gateway.user_info(owner)
         blocked = policy.owner_block_reason(user)
-    except SlackApiError as exc:
-        if policy.classify_delivery_error(str(exc.response.get("error") or ""), None) == "rate_limited":
+    except GatewayError as exc:
+        if exc.rate_limited:
             raise
         user, blocked = None, None  # cannot tell; try the DM and let it fail with its own reason
     if blocked:
@@ -299,7 +285,7 @@ async def _send_digest(
             await store.release(session, token=token, ids=ids, next_remind_at=later)
         result.deferred_quiet += len(ids)
         return "deferred"
-    redacted = {i.id for i in items if await can_see(services, i.channel_id, owner) is False}
+    redacted = {i.id for i in items if await can_see(services, i.channel_id, owner) is not True}
     display = services.settings.zone
     channel = await services.gateway.open_dm(owner)
     await services.gateway.post_message(
@@ -334,11 +320,16 @@ async def _escalate(services: Services, now: datetime, result: SweepResult) -> N
     for ctx in claimed:
         by_incident[ctx.incident_id].append(ctx)
     for group in by_incident.values():
-        kind, target = policy.escalation_target(group[0].commander_id, group[0].item.channel_id)
+        channel_id = group[0].item.channel_id
+        kind, target = policy.escalation_target(group[0].commander_id, channel_id)
+        if kind == "dm" and await can_see(services, channel_id, target) is not True:
+            # The descriptions come from the channel: a commander not known to be in it hears
+            # about them there, not in a DM.
+            kind, target = "channel", channel_id
         text = blocks.escalation_text([c.item for c in group], now, zone, days)
         ok = await _post(services, kind, target, text)
         if ok is False and kind == "dm":
-            ok = await _post(services, "channel", group[0].item.channel_id, text)
+            ok = await _post(services, "channel", channel_id, text)
         if ok is None:  # transient: let a later sweep escalate these again
             async with services.db.transaction() as session:
                 await store.unescalate(session, [c.item.id for c in group])
@@ -355,13 +346,16 @@ async def _postmortems_due(services: Services, now: datetime, result: SweepResul
         )
     for inc in due:
         kind, target = policy.postmortem_target(inc.resolved_by, inc.channel_id)
+        due_hours = settings.scribe_postmortem_due_hours
         text = blocks.postmortem_due_text(
-            inc.channel_id, inc.resolved_at, settings.zone, to_channel=kind == "channel"
+            inc.channel_id, inc.resolved_at, settings.zone, to_channel=kind == "channel", due_hours=due_hours
         )
         ok = await _post(services, kind, target, text)
         if ok is False and kind == "dm":
             # The resolver cannot be reached: the channel still should hear about it.
-            text = blocks.postmortem_due_text(inc.channel_id, inc.resolved_at, settings.zone, to_channel=True)
+            text = blocks.postmortem_due_text(
+                inc.channel_id, inc.resolved_at, settings.zone, to_channel=True, due_hours=due_hours
+            )
             ok = await _post(services, "channel", inc.channel_id, text)
         if ok is None:
             async with services.db.transaction() as session:
@@ -376,10 +370,9 @@ async def _post(services: Services, kind: str, target: str, text: str) -> bool |
         channel = await services.gateway.open_dm(target) if kind == "dm" else target
         await services.gateway.post_message(channel, text)
         return True
-    except SlackApiError as exc:
-        error = str(exc.response.get("error") or "")
-        if policy.classify_delivery_error(error, getattr(exc.response, "status_code", None)) == "permanent":
-            log.warning("could not post to %s %s: %s", kind, target, error)
+    except GatewayError as exc:
+        if policy.classify_delivery_error(exc.error, exc.status) == "permanent":
+            log.warning("could not post to %s %s: %s", kind, target, exc.error)
             return False
         return None
     except (TimeoutError, OSError):

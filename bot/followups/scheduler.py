@@ -74,6 +74,7 @@ class ReminderScheduler:
             )
             self.sweeps += 1
             r = self.last_result
+            self._count(r)
             if r.claimed or r.escalations_sent or r.postmortem_reminders:
                 log.info(
                     "sweep: %d digests (%d items), %d deferred, %d undeliverable, %d released, "
@@ -91,13 +92,24 @@ class ReminderScheduler:
             raise
         except Exception:
             # A failed sweep is retried by the next tick; the claims it held are already released.
+            self.services.metrics.reminder_sweeps.labels("failed").inc()
             log.exception("follow-up reminder sweep failed")
         finally:
             self._running = None
 
-    async def run_now(self) -> SweepResult:
-        """One sweep outside the schedule (tests, `scribe` tooling)."""
-        return await sweep(self.services, self.services.clock(), lease=self.lease)
+    def _count(self, r: SweepResult) -> None:
+        metrics = self.services.metrics
+        metrics.reminder_sweeps.labels("rate_limited" if r.rate_limited else "ok").inc()
+        for outcome, n in (
+            ("reminded", r.items_reminded),
+            ("deferred_quiet", r.deferred_quiet),
+            ("undeliverable", r.failed_permanent),
+            ("released", r.released),
+            ("escalated", r.escalations_sent),
+            ("postmortem_reminded", r.postmortem_reminders),
+        ):
+            if n:
+                metrics.reminder_items.labels(outcome).inc(n)
 
     async def shutdown(self) -> None:
         scheduler, self._scheduler = self._scheduler, None

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from slack_sdk.errors import SlackApiError
-
 from bot.domain import FollowUp
 from bot.followups import blocks, grammar, policy
 from bot.slack.context import CommandContext, CommandReply
+from bot.slack.gateway import GatewayError
 from storage import followups as store
 from storage import incidents
 
@@ -67,7 +66,7 @@ async def _add(services: Services, ctx: CommandContext, cmd: grammar.AddCommand)
     owner_name = cmd.owner_name
     try:
         user = await services.gateway.user_info(cmd.owner_id)
-    except SlackApiError:
+    except GatewayError:
         user = {}  # cannot tell (scope, outage): accept the mention as given
     if user is not None and (blocked := policy.owner_block_reason({"id": cmd.owner_id, **user})):
         why = {"user_not_found": "is not a user in this workspace", "deactivated": "is deactivated"}
@@ -140,10 +139,11 @@ async def _list_mine(services: Services, ctx: CommandContext) -> CommandReply:
 
 
 async def can_see(services: Services, channel_id: str, user_id: str) -> bool | None:
-    """True/False when known whether the user may read the channel; None when it cannot be told."""
+    """True/False when known whether the user may read the channel; None when it cannot be told.
+    Callers show a private channel's text only on True: unknown is hidden."""
     try:
         info = await services.gateway.channel_info(channel_id)
-    except SlackApiError:
+    except GatewayError:
         return None
     if info is None:
         return None
@@ -151,7 +151,7 @@ async def can_see(services: Services, channel_id: str, user_id: str) -> bool | N
         return True
     try:
         return await services.gateway.is_member(channel_id, user_id)
-    except SlackApiError:
+    except GatewayError:
         return None
 
 
@@ -164,7 +164,10 @@ async def _done_command(services: Services, ctx: CommandContext, cmd: grammar.Do
     item = outcome.item
     if item.channel_id != ctx.channel_id:
         # Closed from elsewhere (`list mine` in a DM…): the confirmation belongs to the incident's
-        # channel, not to wherever the command was typed, so it stays private.
+        # channel, not to wherever the command was typed, so it stays private — and names the
+        # item's text only to someone known to be able to read that channel.
+        if await can_see(services, item.channel_id, ctx.user_id) is not True:
+            return CommandReply(ephemeral=f"Closed follow-up {policy.short_id(item.id)} (private channel).")
         return CommandReply(ephemeral=outcome.message)
     return CommandReply(
         ephemeral=outcome.message,
@@ -193,13 +196,12 @@ def may_act(user_id: str, ctx: store.ItemContext) -> bool:
 
 
 def _forbidden(ctx: store.ItemContext, verb: str) -> str:
+    # Names no one: anyone can guess an item id, and who owns what in a private incident is private.
     sid = policy.short_id(ctx.item.id)
-    who = f"its owner <@{ctx.item.owner_id}>, whoever added it (<@{ctx.item.created_by}>)"
-    if ctx.commander_id:
-        who += f" or the incident commander <@{ctx.commander_id}>"
-    else:
-        who += " or the incident commander"
-    return f"You can't {verb} follow-up {sid}: only {who} can. Nothing was changed."
+    return (
+        f"You can't {verb} follow-up {sid}: only its owner, whoever added it or the incident commander "
+        "can. Nothing was changed."
+    )
 
 
 async def close_item(services: Services, item_id: int, user_id: str, now: datetime) -> Outcome:

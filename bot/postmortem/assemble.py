@@ -72,9 +72,10 @@ class Header:
     environments: tuple[str, ...]
     tz_name: str
     generated_at: datetime
-    postmortem_due: datetime | None  # resolution + 48 h, when the incident is resolved
+    postmortem_due: datetime | None  # resolution + the deadline, when the incident is resolved
     # Status, commander and severity with where each came from (a command, an entry, nothing).
     state: IncidentState
+    postmortem_due_hours: float = POSTMORTEM_DEADLINE.total_seconds() / 3600  # SCRIBE_POSTMORTEM_DUE_HOURS
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +226,7 @@ def build_report(
     now: datetime,
     tz: tzinfo,
     policy: Policy,
+    postmortem_due_hours: float = POSTMORTEM_DEADLINE.total_seconds() / 3600,
 ) -> Report:
     ordered = sorted(entries, key=lambda e: (e.occurred_at, e.ts))
     events = [e for e in ordered if e.kind != "other"]
@@ -274,8 +276,9 @@ def build_report(
         environments=tuple(environments),
         tz_name=str(getattr(tz, "key", None) or now.astimezone(tz).tzname() or "UTC"),
         generated_at=now,
-        postmortem_due=resolved_at + POSTMORTEM_DEADLINE if resolved_at else None,
+        postmortem_due=resolved_at + timedelta(hours=postmortem_due_hours) if resolved_at else None,
         state=state,
+        postmortem_due_hours=postmortem_due_hours,
     )
     counts = Counts(
         messages=len(ordered),

@@ -50,17 +50,6 @@ def entry_confidence(entry: TimelineEntry) -> float:
     return round(base, 2)
 
 
-def capture_label(entry: TimelineEntry) -> str:
-    if entry.kind_locked:
-        return "human-confirmed (kind set by a person)"
-    if entry.capture in ("reaction", "shortcut", "note"):
-        return f"human-confirmed ({entry.capture})"
-    who = (
-        f"integration {entry.source}" if entry.source else ("bot" if entry.author_kind == "bot" else "human")
-    )
-    return f"auto, {who}" + (" (backfill)" if entry.capture == "backfill" else "")
-
-
 @dataclass(frozen=True, slots=True)
 class EvidenceRef:
     """One supporting timeline entry, named the way a reader can find it in the timeline."""

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from bot.domain import Incident, TimelineEntry
 
 from .evidence import EvidenceRef, first_ref, ref_of
+from .text import format_duration
 
 # Only a deploy this close before detection is taken as the start of impact; an older one is more
 # likely unrelated background, and claiming it would be a guess.
@@ -148,23 +149,6 @@ DEFINITIONS: dict[str, str] = {
     "time_to_resolve": "resolution − detection",
     "total_duration": "resolution (or mitigation while unresolved) − start",
 }
-
-
-def format_duration(delta: timedelta | float | None) -> str:
-    """`45 s`, `3 min`, `2 min 15 s`, `1 h 5 min`, `2 d 3 h`."""
-    if delta is None:
-        return "unknown"
-    seconds = round(delta.total_seconds() if isinstance(delta, timedelta) else delta)
-    if seconds < 60:
-        return f"{seconds} s"
-    days, rem = divmod(seconds, 86400)
-    hours, rem = divmod(rem, 3600)
-    minutes, secs = divmod(rem, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min {secs} s" if secs else f"{minutes} min"
 
 
 def _first(

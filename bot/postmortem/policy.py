@@ -141,13 +141,6 @@ class Policy:
         window = parse_change_window(change_window, tz) if change_window and change_window.strip() else None
         return cls(required_approvals=required, change_window=window)
 
-    @classmethod
-    def from_settings(
-        cls, *, required_approvals: int | str | None, change_window: str | None, tz: tzinfo
-    ) -> Policy:
-        """Keyword-only spelling of `from_strings`, for callers passing settings by name."""
-        return cls.from_strings(required_approvals, change_window, tz)
-
 
 @dataclass(frozen=True, slots=True)
 class Flag:

@@ -6,6 +6,7 @@ and the file the CLI writes are the same text.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from dataclasses import dataclass
@@ -57,10 +58,8 @@ def history_reading_note() -> str:
 
 
 def policy_from(settings: Settings) -> Policy:
-    return Policy.from_settings(
-        required_approvals=settings.scribe_required_approvals,
-        change_window=settings.scribe_change_window,
-        tz=settings.zone,
+    return Policy.from_strings(
+        settings.scribe_required_approvals, settings.scribe_change_window, settings.zone
     )
 
 
@@ -84,15 +83,21 @@ async def render_for_channel(
         incident = incident_store.to_incident(row)
         entries = await entry_store.timeline(session, row.id)
         followups = await followup_store.list_for_incident(session, row.id)
-    report = build_report(
-        incident,
-        entries,
-        followups,
-        now=as_of((incident, entries)),
-        tz=settings.zone,
-        policy=policy_from(settings),
-    )
-    markdown = renderer.render(template, report)
+
+    def assemble_and_render() -> tuple[Report, str]:
+        report = build_report(
+            incident,
+            entries,
+            followups,
+            now=as_of((incident, entries)),
+            tz=settings.zone,
+            policy=policy_from(settings),
+            postmortem_due_hours=settings.scribe_postmortem_due_hours,
+        )
+        return report, renderer.render(template, report)
+
+    # Seconds of CPU for a long incident: off the event loop, so Slack's other requests keep their ack.
+    report, markdown = await asyncio.to_thread(assemble_and_render)
     return RenderedDraft(row.id, row.channel_id, report.header.incident_id, template, markdown, report)
 
 
@@ -125,10 +130,16 @@ async def publish(services: Services, channel_id: str, user_id: str | None, temp
             now=services.clock(),
         )
         version, draft_id = row.version, row.id
-        row.digest = report_digest(draft.report, version=version)
+        row.digest = await asyncio.to_thread(report_digest, draft.report, version=version)
         session.add(row)
-    changed = what_changed(previous.digest, draft.report, prev_version=previous.version) if previous else None
-    blocks, fallback = summary_blocks(draft.report, version=version, changed=changed)
+
+    def summarise() -> tuple[list[Any], str]:
+        changed = (
+            what_changed(previous.digest, draft.report, prev_version=previous.version) if previous else None
+        )
+        return summary_blocks(draft.report, version=version, changed=changed)
+
+    blocks, fallback = await asyncio.to_thread(summarise)
     if still_reading:
         note = history_reading_note()
         blocks = [*blocks, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]

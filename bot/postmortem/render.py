@@ -1,9 +1,11 @@
 """Render a `Report` to Markdown with Jinja2 templates, in Jinja2's sandbox.
 
 User text only ever enters as data (context values), never as template source, so `{{ 7*7 }}` in a
-message stays literal. Autoescape is off because the output is Markdown, not HTML; table cells go
-through `md_cell`, and the whole output passes `neutralise_mentions` last, so even a custom template
-that prints raw text cannot post a working `<!channel>`.
+message stays literal. Autoescape is off because the output is Markdown, not HTML; instead every
+`{{ … }}` output passes `markdown_safe` (the sandbox's `finalize`), so no template, built-in or custom,
+can carry a raw HTML tag or a `javascript:` link from a message into the draft. Table cells go through
+`md_cell`, and the whole output passes `neutralise_mentions` last, so even a custom template that
+prints raw text cannot post a working `<!channel>`.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from typing import Any
 import jinja2
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 import bot
 
 from . import mermaid
 from .assemble import Report, TimelineRow, iso_in
 from .metrics import DEFINITIONS, format_duration
-from .text import md_cell, md_inline, neutralise_mentions, one_line, truncate
+from .text import ZWJ, md_cell, md_inline, neutralise_mentions, one_line, truncate
 
 SUFFIX = ".md.j2"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -50,6 +53,28 @@ class TemplateProblem(Exception):
         if self.lineno is not None:
             where += f" line {self.lineno}"
         return f"{where}: {self.message}"
+
+
+# `<` opening anything but the `<br>` that md_cell writes for a line break inside a table cell.
+_TAG_OPEN = re.compile(r"<(?!br>)")
+# `&#58;`, `&colon;`…: Markdown decodes entities in link targets, so `javascript&#58;` would still run.
+_ENTITY = re.compile(r"&(?=#|[A-Za-z][A-Za-z0-9]*;)")
+_SCRIPT_SCHEME = re.compile(r"(?i)\b(javascript|vbscript|data(?=:[a-z]+/))(?=\s*:)")
+
+
+def markdown_safe(value: object) -> object:
+    """Text as it may appear in the draft: no HTML tag can open (`<` → `&lt;`), no entity can be
+    decoded, and a script URL scheme is broken by a zero-width joiner (it reads the same, but is no
+    scheme a browser runs). Output already made safe is marked `Markup` and passes unchanged."""
+    if not isinstance(value, str) or isinstance(value, Markup):
+        return value
+    if "&" in value:  # before `<`, whose own escape is an entity
+        value = _ENTITY.sub("&amp;", value)
+    if "<" in value:
+        value = _TAG_OPEN.sub("&lt;", value)
+    if ":" in value:
+        value = _SCRIPT_SCHEME.sub(lambda m: m[1] + ZWJ, value)
+    return value
 
 
 def builtin_templates_dir() -> Path:
@@ -86,19 +111,21 @@ def _or_prompt(value: object, prompt: str) -> str:
     return str(value)
 
 
-def timeline_table(rows: tuple[TimelineRow, ...]) -> str:
-    """The `ts | kind | service | ref | summary` table of seed 000, built in Python for speed. A kind
-    the bot is unsure of says so (the timeline partial explains the marker)."""
+def timeline_table(rows: tuple[TimelineRow, ...]) -> Markup:
+    """The `ts | kind | service | ref | summary` table of seed 000, built in Python for speed (each
+    cell made safe here, so the table is marked as such). A kind the bot is unsure of says so (the
+    timeline partial explains the marker)."""
     out = ["| ts | kind | service | ref | summary |", "| --- | --- | --- | --- | --- |"]
     append = out.append
+    safe = markdown_safe
     for r in rows:
         summary = f"{r.author}: {r.text}" if r.author else r.text
         kind = f"{r.kind} ({UNCONFIRMED})" if r.unconfirmed else r.kind
         append(
-            f"| {r.iso} | {kind} | {md_cell(r.service)} | {md_cell(r.ref)} | "
-            f"{md_cell(summary, TIMELINE_TEXT_MAX)} |"
+            f"| {r.iso} | {kind} | {md_cell(safe(r.service))} | {md_cell(safe(r.ref))} | "
+            f"{md_cell(safe(summary), TIMELINE_TEXT_MAX)} |"
         )
-    return "\n".join(out)
+    return Markup("\n".join(out))
 
 
 def _problem_location(exc: BaseException) -> tuple[int | None, str | None]:
@@ -127,6 +154,7 @@ class TemplateRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            finalize=markdown_safe,
         )
         self.env.filters.update(
             md_cell=md_cell,

@@ -16,6 +16,7 @@ rules live in one place:
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 ZWJ = "\u200d"
 
@@ -82,3 +83,20 @@ def one_line(value: object, limit: int) -> str:
     """Collapse whitespace to single spaces and truncate; for summaries of long messages."""
     text = " ".join(str(value).split())
     return truncate(text, limit)
+
+
+def format_duration(delta: timedelta | float | None) -> str:
+    """`45 s`, `3 min`, `2 min 15 s`, `1 h 5 min`, `2 d 3 h`."""
+    if delta is None:
+        return "unknown"
+    seconds = round(delta.total_seconds() if isinstance(delta, timedelta) else delta)
+    if seconds < 60:
+        return f"{seconds} s"
+    days, rem = divmod(seconds, 86400)
+    hours, rem = divmod(rem, 3600)
+    minutes, secs = divmod(rem, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min {secs} s" if secs else f"{minutes} min"

@@ -1,34 +1,81 @@
 """The one edge that talks to the Slack Web API.
 
-Rate limits are slack-sdk's own retry handler (429 + Retry-After), pagination is slack-sdk's cursor
-iteration, and users/channels are cached here so the event path pays for `conversations.info` once.
+Every call goes through `SlackGateway._call`, which counts it (method, outcome), turns slack-sdk's
+errors into `GatewayError` (nothing outside bot/slack imports slack_sdk to catch them), and decides
+what a 429 costs. On the request path, inside Slack's 3-second ack, a rate-limited call fails at once
+(the caller degrades or the request is answered with an error Slack redelivers later); background work
+(`bot.tasks.in_background()`: backfill, drafts, enrichment, canvases) waits out Retry-After and tries
+again. Lookups of one channel, user or member list share one in-flight call and are cached, so the
+event path pays for `conversations.info` once however many events arrive together.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.observability.metrics import Metrics
+from bot.tasks import in_background
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MAX_BLOCKS = 50
 _DM_FALLBACK_ERRORS = frozenset(
     {"missing_scope", "not_allowed_token_type", "unknown_method", "method_deprecated", "restricted_action"}
 )
+# What auth.test answers for a token Slack will never accept: retrying cannot help.
+REFUSED_TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked"})
 CACHE_SECONDS = 300.0
 # Slack allows reactions.add "Tier 3": about 50 calls a minute per workspace, with short bursts.
 REACTIONS_PER_MINUTE = 50
+# Background work: how often a rate-limited call is tried again, and the longest Retry-After obeyed
+# per wait (Slack's are seconds to a minute).
+BACKGROUND_ATTEMPTS = 6
+MAX_RETRY_AFTER = 120.0
+
+
+class GatewayError(SlackApiError):
+    """A Web API call Slack answered with an error. `.error` is Slack's code (`ratelimited` for a
+    429), `.retry_after` the seconds Slack asked us to wait (None when it did not say).
+
+    A SlackApiError subclass so that code written against slack-sdk's error keeps working."""
+
+    def __init__(self, method: str, exc: SlackApiError) -> None:
+        self.response = exc.response
+        self.method = method
+        self.status: int | None = getattr(exc.response, "status_code", None)
+        self.error = str(exc.response.get("error") or ("ratelimited" if self.status == 429 else "unknown"))
+        self.retry_after = _retry_after(exc.response)
+        # One line naming the method and Slack's code; slack-sdk's message appends the whole response.
+        Exception.__init__(self, f"Slack {method}: {self.error}")
+
+    @property
+    def rate_limited(self) -> bool:
+        return self.status == 429 or self.error in ("ratelimited", "rate_limited")
+
+
+def _retry_after(response: Any) -> float | None:
+    headers = getattr(response, "headers", None) or {}
+    for key, value in dict(headers).items():
+        if str(key).lower() == "retry-after":
+            raw = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return max(0.0, float(raw))
+            except (TypeError, ValueError):
+                return None
+    return None
 
 
 class CallBudget:
@@ -71,12 +118,6 @@ class _TTLCache:
 
     def drop(self, key: str) -> None:
         self._items.pop(key, None)
-
-
-def add_rate_limit_retries(client: AsyncWebClient, max_retries: int = 6) -> AsyncWebClient:
-    if not any(isinstance(h, AsyncRateLimitErrorRetryHandler) for h in client.retry_handlers):
-        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries))
-    return client
 
 
 def cap_blocks(blocks: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
@@ -124,8 +165,10 @@ def _next_cursor(resp: Any) -> str:
 
 
 class SlackGateway:
-    def __init__(self, client: AsyncWebClient) -> None:
-        self.client = add_rate_limit_retries(client)
+    def __init__(self, client: AsyncWebClient, metrics: Metrics | None = None) -> None:
+        # No slack-sdk rate-limit handler on the client: the retry policy is `_call`'s.
+        self.client = client
+        self.metrics = metrics or Metrics()
         # History pages are paced by the caller, which must see a 429 instead of sleeping in it.
         self.paged_client = AsyncWebClient(
             token=client.token,
@@ -141,6 +184,7 @@ class SlackGateway:
         self._channels = _TTLCache(CACHE_SECONDS)
         self._users = _TTLCache(CACHE_SECONDS)
         self._members = _TTLCache(CACHE_SECONDS)
+        self._inflight: dict[str, asyncio.Future[Any]] = {}
         self._auth: dict[str, Any] | None = None
         self._own_session = False
         self.reaction_budget = CallBudget(REACTIONS_PER_MINUTE)
@@ -161,20 +205,74 @@ class SlackGateway:
             self.client.session = self.paged_client.session = self.connections_client.session = None
             self._own_session = False
 
+    # -- the call path ---------------------------------------------------------------------------
+
+    async def _call(self, method: str, call: Callable[[], Awaitable[T]]) -> T:
+        """Run one Web API call (again, after a 429, when in the background); see the module doc."""
+        counter = self.metrics.web_api_calls
+        for attempt in range(BACKGROUND_ATTEMPTS):
+            try:
+                result = await call()
+            except SlackApiError as exc:
+                error = exc if isinstance(exc, GatewayError) else GatewayError(method, exc)
+                counter.labels(method, "rate_limited" if error.rate_limited else "error").inc()
+                if not (error.rate_limited and in_background()) or attempt == BACKGROUND_ATTEMPTS - 1:
+                    raise error from None
+                wait = min(MAX_RETRY_AFTER, error.retry_after if error.retry_after is not None else 1.0)
+                log.info("Slack rate limit on %s; retrying in %.0fs", method, wait)
+                await asyncio.sleep(wait)
+                continue
+            except (aiohttp.ClientError, OSError, TimeoutError):
+                counter.labels(method, "unreachable").inc()
+                raise
+            counter.labels(method, "ok").inc()
+            return result
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _shared(self, key: str, fetch: Callable[[], Awaitable[T]]) -> T:
+        """One in-flight call per key: concurrent callers await the same result (or error)."""
+        future = self._inflight.get(key)
+        if future is None:
+            future = asyncio.ensure_future(fetch())
+            self._inflight[key] = future
+            future.add_done_callback(lambda _f: self._inflight.pop(key, None))
+        # Shielded: one caller giving up (a cancelled request) must not cancel the others' call.
+        return await asyncio.shield(future)
+
+    async def _pages(
+        self, method: str, call: Callable[[str | None], Awaitable[AsyncSlackResponse]]
+    ) -> AsyncIterator[AsyncSlackResponse]:
+        """Cursor pagination with every page through `_call` (slack-sdk's own iteration would not)."""
+        cursor: str | None = None
+        while True:
+            page = await self._call(method, lambda c=cursor: call(c))  # type: ignore[misc]
+            yield page
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return
+
+    # -- methods ---------------------------------------------------------------------------------
+
     async def auth(self) -> dict[str, Any]:
         if self._auth is None:
-            self._auth = dict((await self.client.auth_test()).data)  # type: ignore[arg-type]
+            resp = await self._call("auth.test", self.client.auth_test)
+            self._auth = dict(resp.data)  # type: ignore[arg-type]
         return self._auth
 
     async def channel_info(self, channel_id: str) -> dict[str, Any] | None:
         cached = self._channels.get(channel_id)
         if cached is not None:
             return cached or None
+        return await self._shared(f"channel:{channel_id}", lambda: self._fetch_channel(channel_id))
+
+    async def _fetch_channel(self, channel_id: str) -> dict[str, Any] | None:
         try:
-            resp = await self.client.conversations_info(channel=channel_id)
+            resp = await self._call(
+                "conversations.info", lambda: self.client.conversations_info(channel=channel_id)
+            )
             info: dict[str, Any] = dict(resp["channel"])
-        except SlackApiError as exc:
-            if exc.response.get("error") not in ("channel_not_found", "not_in_channel", "missing_scope"):
+        except GatewayError as exc:
+            if exc.error not in ("channel_not_found", "not_in_channel", "missing_scope"):
                 raise
             info = {}
         self._channels.put(channel_id, info)
@@ -187,10 +285,14 @@ class SlackGateway:
         cached = self._users.get(user_id)
         if cached is not None:
             return cached or None
+        return await self._shared(f"user:{user_id}", lambda: self._fetch_user(user_id))
+
+    async def _fetch_user(self, user_id: str) -> dict[str, Any] | None:
         try:
-            user: dict[str, Any] = dict((await self.client.users_info(user=user_id))["user"])
-        except SlackApiError as exc:
-            if exc.response.get("error") not in ("user_not_found", "users_not_found"):
+            resp = await self._call("users.info", lambda: self.client.users_info(user=user_id))
+            user: dict[str, Any] = dict(resp["user"])
+        except GatewayError as exc:
+            if exc.error not in ("user_not_found", "users_not_found"):
                 raise
             user = {}
         self._users.put(user_id, user)
@@ -200,13 +302,20 @@ class SlackGateway:
         """Whether the user is in the channel (conversations.members, paginated, cached)."""
         members: frozenset[str] | None = self._members.get(channel_id)
         if members is None:
-            collected: set[str] = set()
-            first = await self.client.conversations_members(channel=channel_id, limit=200)
-            async for page in first:
-                collected.update(page.get("members", []))
-            members = frozenset(collected)
-            self._members.put(channel_id, members)
+            members = await self._shared(f"members:{channel_id}", lambda: self._fetch_members(channel_id))
         return user_id in members
+
+    async def _fetch_members(self, channel_id: str) -> frozenset[str]:
+        collected: set[str] = set()
+        pages = self._pages(
+            "conversations.members",
+            lambda cursor: self.client.conversations_members(channel=channel_id, limit=200, cursor=cursor),
+        )
+        async for page in pages:
+            collected.update(page.get("members", []))
+        members = frozenset(collected)
+        self._members.put(channel_id, members)
+        return members
 
     async def user_name(self, user_id: str) -> str | None:
         return _display_name(await self.user_info(user_id))
@@ -222,47 +331,64 @@ class SlackGateway:
         blocks: list[dict[str, Any]] | None = None,
         thread_ts: str | None = None,
     ) -> dict[str, Any]:
-        resp = await self.client.chat_postMessage(
-            channel=channel, text=text, blocks=cap_blocks(blocks), thread_ts=thread_ts, unfurl_links=False
+        resp = await self._call(
+            "chat.postMessage",
+            lambda: self.client.chat_postMessage(
+                channel=channel, text=text, blocks=cap_blocks(blocks), thread_ts=thread_ts, unfurl_links=False
+            ),
         )
         return dict(resp.data)  # type: ignore[arg-type]
 
     async def post_ephemeral(
         self, channel: str, user: str, text: str, blocks: list[dict[str, Any]] | None = None
     ) -> None:
-        await self.client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=cap_blocks(blocks))
+        await self._call(
+            "chat.postEphemeral",
+            lambda: self.client.chat_postEphemeral(
+                channel=channel, user=user, text=text, blocks=cap_blocks(blocks)
+            ),
+        )
 
     async def update_message(
         self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
     ) -> dict[str, Any]:
-        resp = await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=cap_blocks(blocks))
+        resp = await self._call(
+            "chat.update",
+            lambda: self.client.chat_update(channel=channel, ts=ts, text=text, blocks=cap_blocks(blocks)),
+        )
         return dict(resp.data)  # type: ignore[arg-type]
 
     async def open_dm(self, user_id: str) -> str:
         """The DM channel with a user. If conversations.open is refused (a missing im:write scope,
         say), the user id itself: chat.postMessage to a user id lands in the app's DM with them."""
         try:
-            resp = await self.client.conversations_open(users=user_id)
-        except SlackApiError as exc:
+            resp = await self._call(
+                "conversations.open", lambda: self.client.conversations_open(users=user_id)
+            )
+        except GatewayError as exc:
             # Only when the *method* is refused; a user who cannot be DMed stays an error.
-            if exc.response.get("error") not in _DM_FALLBACK_ERRORS:
+            if exc.error not in _DM_FALLBACK_ERRORS:
                 raise
-            log.warning("conversations.open for %s failed (%s); posting to the user id", user_id,
-                        exc.response.get("error"))  # fmt: skip
+            log.warning("conversations.open for %s failed (%s); posting to the user id", user_id, exc.error)
             return user_id
         return str(resp["channel"]["id"])
 
     async def permalink(self, channel: str, ts: str) -> str | None:
         try:
-            return str((await self.client.chat_getPermalink(channel=channel, message_ts=ts))["permalink"])
-        except SlackApiError:
+            resp = await self._call(
+                "chat.getPermalink", lambda: self.client.chat_getPermalink(channel=channel, message_ts=ts)
+            )
+        except GatewayError:
             return None
+        return str(resp["permalink"])
 
     async def react(self, channel: str, ts: str, name: str) -> None:
         try:
-            await self.client.reactions_add(channel=channel, timestamp=ts, name=name)
-        except SlackApiError as exc:
-            if exc.response.get("error") != "already_reacted":
+            await self._call(
+                "reactions.add", lambda: self.client.reactions_add(channel=channel, timestamp=ts, name=name)
+            )
+        except GatewayError as exc:
+            if exc.error != "already_reacted":
                 raise
 
     async def check_app_token(self, app_token: str) -> None:
@@ -273,9 +399,9 @@ class SlackGateway:
     async def join_public(self, channel: str) -> bool:
         """Join a public channel; False when Slack refuses (archived, private, not allowed)."""
         try:
-            await self.client.conversations_join(channel=channel)
-        except SlackApiError as exc:
-            log.warning("could not join %s: %s", channel, exc.response.get("error"))
+            await self._call("conversations.join", lambda: self.client.conversations_join(channel=channel))
+        except GatewayError as exc:
+            log.warning("could not join %s: %s", channel, exc.error)
             return False
         return True
 
@@ -295,36 +421,52 @@ class SlackGateway:
         return Page(messages, _next_cursor(resp), limit, len(returned))
 
     async def _paged(self, method: str, args: dict[str, Any]) -> Any:
+        name, counter = method.replace("_", "."), self.metrics.web_api_calls
         try:
-            return await getattr(self.paged_client, method)(
-                **{k: v for k, v in args.items() if v is not None}
-            )
+            call = getattr(self.paged_client, method)
+            resp = await call(**{k: v for k, v in args.items() if v is not None})
         except SlackApiError as exc:
             if exc.response.status_code == 429:
+                counter.labels(name, "rate_limited").inc()
                 retry_after = float(exc.response.headers.get("Retry-After") or 60)
-                raise RateLimited(method.replace("_", "."), retry_after) from None
+                raise RateLimited(name, retry_after) from None
+            counter.labels(name, "error").inc()
+            raise GatewayError(name, exc) from None
+        except (aiohttp.ClientError, OSError, TimeoutError):
+            counter.labels(name, "unreachable").inc()
             raise
+        counter.labels(name, "ok").inc()
+        return resp
 
     async def upload_markdown(
         self, channel: str, filename: str, content: str, title: str, thread_ts: str | None = None
     ) -> str | None:
-        resp = await self.client.files_upload_v2(
-            channel=channel, filename=filename, content=content, title=title, thread_ts=thread_ts
+        resp = await self._call(
+            "files.uploadV2",
+            lambda: self.client.files_upload_v2(
+                channel=channel, filename=filename, content=content, title=title, thread_ts=thread_ts
+            ),
         )
         files = resp.get("files") or [resp.get("file") or {}]
         return files[0].get("id") if files else None
 
     async def fetch_message(self, channel: str, ts: str) -> dict[str, Any] | None:
         """One message by ts, whether top-level or a thread reply."""
-        resp = await self.client.conversations_history(
-            channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
+        resp = await self._call(
+            "conversations.history",
+            lambda: self.client.conversations_history(
+                channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
+            ),
         )
         for message in resp.get("messages", []):
             if message.get("ts") == ts:
                 return dict(message)
         try:
-            resp = await self.client.conversations_replies(channel=channel, ts=ts, limit=1)
-        except SlackApiError:
+            resp = await self._call(
+                "conversations.replies",
+                lambda: self.client.conversations_replies(channel=channel, ts=ts, limit=1),
+            )
+        except GatewayError:
             return None
         for message in resp.get("messages", []):
             if message.get("ts") == ts:

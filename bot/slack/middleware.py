@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -10,8 +11,12 @@ from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.slack.gateway import GatewayError
+
 if TYPE_CHECKING:
     from bot.services import Services
+
+log = logging.getLogger(__name__)
 
 
 def channel_id_of(body: dict[str, Any]) -> str | None:
@@ -56,9 +61,15 @@ class ChannelResolver(AsyncMiddleware):
     ) -> BoltResponse | None:
         channel_id = channel_id_of(req.body)
         if channel_id:
-            req.context["channel_ref"] = await self.services.channel_ref(
-                channel_id, channel_name_of(req.body)
-            )
+            try:
+                req.context["channel_ref"] = await self.services.channel_ref(
+                    channel_id, channel_name_of(req.body)
+                )
+            except GatewayError as exc:
+                # Cannot tell whether it is an incident channel within the ack (rate-limited, say):
+                # answer at once with an error so Slack delivers it again later, rather than drop it.
+                log.warning("channel %s unknown for now (%s); Slack will redeliver", channel_id, exc.error)
+                return BoltResponse(status=503, body="")
         return await next()
 
 

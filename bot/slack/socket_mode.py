@@ -89,6 +89,8 @@ class SocketModeRunner:
             from bot.capture.backfill import backfill_open_incidents
 
             self.services.tasks.spawn(backfill_open_incidents(self.services), name="startup backfill")
+        if self.services.canvas is not None:
+            self.services.canvas.start()
         self.handler = AsyncSocketModeHandler(
             self.app,
             self.app_token,
@@ -126,6 +128,8 @@ class SocketModeRunner:
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
             await scheduler.shutdown()
+        if self.services.canvas is not None:
+            await self.services.canvas.close()
         await self.services.tasks.close()
         await self.services.capture.close()
         await self.services.gateway.close()

@@ -345,8 +345,8 @@ async def test_user_text_is_rendered_literally_and_never_broadcasts(db_url: str)
         assert r"a \| b<br>second line \| with \| pipes<br>\| starts with a pipe \|" in draft
         # A 5,000-character message is kept whole.
         assert LONG_TEXT in draft
-        # Broadcasts still read the same, but are not live.
-        assert "<!\u200dchannel> api-gateway is down for everyone" in draft
+        # Broadcasts still read the same, but are not live (`<` is escaped: no tag opens in the draft).
+        assert "&lt;!channel> api-gateway is down for everyone" in draft
         assert "@\u200dchannel @\u200dhere heads up" in draft
 
         assert_nothing_posted_broadcasts(h)

@@ -91,8 +91,13 @@ async def test_serve_waits_for_the_database_and_builds_an_empty_schema(tmp_path:
     # SQLite in a directory that does not exist yet: unreachable until it is created.
     later = tmp_path / "not-yet"
     port = free_port()
+    sim = SlackSimulator()  # start-up checks the token with auth.test
+    await sim.start()
     env = base_env(
-        SLACK_BOT_TOKEN="xoxb-x", SLACK_SIGNING_SECRET="y", DATABASE_URL=f"sqlite+aiosqlite:///{later}/s.db"
+        SLACK_BOT_TOKEN=sim.bot_token,
+        SLACK_SIGNING_SECRET="y",
+        SLACK_API_URL=sim.api_url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{later}/s.db",
     )
     proc = scribe("serve", "--port", str(port), env=env, cwd=tmp_path)
     try:
@@ -110,6 +115,7 @@ async def test_serve_waits_for_the_database_and_builds_an_empty_schema(tmp_path:
     finally:
         proc.terminate()
         proc.communicate(timeout=20)
+        await sim.stop()
 
 
 async def test_healthz_is_503_while_database_unreachable() -> None:

@@ -101,5 +101,5 @@ def test_list_text() -> None:
 def test_escalation_and_postmortem_texts() -> None:
     text = blocks.escalation_text([item(1, due=date(2026, 11, 19))], NOW, ZONE, 3)
     assert "<#C1>" in text and "<@UA>" in text and "4 days overdue" in text
-    pm = blocks.postmortem_due_text("C1", NOW - timedelta(hours=48), ZONE, to_channel=False)
-    assert "<#C1>" in pm and "/postmortem draft" in pm
+    pm = blocks.postmortem_due_text("C1", NOW - timedelta(hours=72), ZONE, to_channel=False, due_hours=72)
+    assert "<#C1>" in pm and "/postmortem draft" in pm and "within 72 hours" in pm

@@ -42,7 +42,7 @@ def test_policy_from_strings():
     p = Policy.from_strings("2", "Mon-Fri 09:00-17:00", UTC)
     assert p.required_approvals == 2 and p.change_window is not None
     assert Policy.from_strings(None, None, UTC) == Policy()
-    assert Policy.from_settings(required_approvals=1, change_window="", tz=UTC).change_window is None
+    assert Policy.from_strings(1, "", UTC).change_window is None
     with pytest.raises(PolicyError):
         Policy.from_strings("two", None, UTC)
 

@@ -25,6 +25,9 @@ HOSTILE = [
     "<!channel> look at this <!here|here> and <!everyone>",
     "@channel @here @everyone <!subteam^S123|@oncall>",
     "x" * 5000,
+    '<img src=x onerror="alert(1)"> and <script>alert(2)</script>',
+    "[dashboard](javascript:alert(3)) [docs](JavaScript&#58;alert(4)) <javascript:alert(5)>",
+    "[pic](data:text/html;base64,PHNjcmlwdD4=) vbscript:msgbox(6)",
 ]
 
 
@@ -74,8 +77,23 @@ def test_tables_intact_and_mentions_neutralised(report, name):
     for raw in ("<!channel>", "<!here", "<!everyone>", "<!subteam", "@channel", "@here", "@everyone"):
         assert raw not in out, raw
     if name != "brief":
-        assert f"<!{ZWJ}channel>" in out
+        assert "&lt;!channel>" in out  # shown as typed, a tag no more
         assert "a \\| b<br>c \\|\\| d<br>e \\\\\\| f" in out
+
+
+@pytest.mark.parametrize("name", ["postmortem", "rollback", "brief"])
+def test_no_raw_html_or_script_links(report, name):
+    out = TemplateRenderer().render(name, report).lower()
+    for raw in ("<img", "<script", "javascript:", "vbscript:", "data:text/html", "&#58;"):
+        assert raw not in out, raw
+    if name != "brief":
+        assert "&lt;img src=x" in out  # still there to read
+
+
+def test_custom_template_cannot_print_raw_html(tmp_path, report):
+    (tmp_path / "raw.md.j2").write_text("{% for r in timeline %}{{ r.text }}\n{% endfor %}")
+    out = TemplateRenderer(tmp_path).render("raw", report).lower()
+    assert "<img" not in out and "javascript:" not in out and "<script" not in out
 
 
 def test_summary_blocks_neutralise(report):

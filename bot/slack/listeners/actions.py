@@ -12,10 +12,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
 
 from bot import review
 from bot.followups import blocks, service
+from bot.slack.gateway import GatewayError
 from storage import followups as store
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ async def _redraw(
     async with services.db.session() as session:
         found = {i.id: i for i in await store.get_many(session, ids)}
     items = [found[i] for i in ids if i in found]
-    redacted = {i.id for i in items if await service.can_see(services, i.channel_id, viewer) is False}
+    redacted = {i.id for i in items if await service.can_see(services, i.channel_id, viewer) is not True}
     now = services.clock()
     try:
         await services.gateway.update_message(
@@ -115,8 +115,8 @@ async def _redraw(
             blocks.digest_text(items, redacted),
             blocks=blocks.digest_blocks(items, now, services.settings.zone, redacted=redacted),
         )
-    except SlackApiError as exc:
-        log.warning("could not update follow-up DM %s/%s: %s", channel, ts, exc.response.get("error"))
+    except GatewayError as exc:
+        log.warning("could not update follow-up DM %s/%s: %s", channel, ts, exc.error)
 
 
 async def _tell(services: Services, respond: Any, channel: str | None, user: str, text: str) -> None:
@@ -127,5 +127,5 @@ async def _tell(services: Services, respond: Any, channel: str | None, user: str
             return
         if channel:
             await services.gateway.post_ephemeral(channel, user, text)
-    except (SlackApiError, OSError) as exc:
+    except (GatewayError, OSError) as exc:
         log.warning("could not tell %s: %s", user, exc)

@@ -1,0 +1,86 @@
+"""Log set-up for every command: text or JSON lines on stderr, with the channel and incident a
+line is about when the code knows them.
+
+JSON uses python-json-logger: it is a `logging.Formatter`, so every library's records (aiohttp,
+Bolt, SQLAlchemy, Alembic) come out in the same shape with no change at the call sites; structlog
+would have meant routing stdlib logging through its own pipeline for the same result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+from pythonjsonlogger.json import JsonFormatter
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Libraries whose INFO lines are about their own machinery (migration steps, job ticks).
+CHATTY = ("alembic", "apscheduler")
+
+_context: ContextVar[dict[str, object] | None] = ContextVar("scribe_log_context", default=None)
+
+
+@contextlib.contextmanager
+def log_context(**fields: object) -> Iterator[None]:
+    """Attach `channel=…`/`incident=…` to every record logged inside (this task and its children)."""
+    known = {k: v for k, v in fields.items() if v is not None}
+    token = _context.set({**(_context.get() or {}), **known})
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+class _ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in (_context.get() or {}).items():
+            if not hasattr(record, key):
+                setattr(record, key, value)
+        return True
+
+
+class _ChatterIsDebug(logging.Filter):
+    """Alembic's and APScheduler's INFO lines (each migration step, each job run) read as DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO and record.name.startswith(CHATTY):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+class _BoltTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that the client we hand it wins; that is the
+    intended set-up, not something for the operator to act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("As you gave `client` as well")
+
+
+def json_formatter() -> logging.Formatter:
+    return JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+    )
+
+
+def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:
+    """One handler on the root logger (replacing any earlier one, so tests may call it again)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(json_formatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(_ContextFilter())
+    handler.addFilter(_ChatterIsDebug())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    bolt = logging.getLogger("slack_bolt.AsyncApp")
+    if not any(isinstance(f, _BoltTokenNotice) for f in bolt.filters):
+        bolt.addFilter(_BoltTokenNotice())
+    for name in CHATTY:
+        # Their INFO is our DEBUG: produced only when the operator asks for DEBUG.
+        logging.getLogger(name).setLevel(level if level <= logging.DEBUG else max(level, logging.WARNING))

@@ -1,0 +1,88 @@
+"""The Slack edge under pressure: a 429 storm inside the ack, a burst of events in a channel the bot has
+not looked up yet, and rate limits in work that runs after the ack."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from bot.slack.gateway import GatewayError
+from tests.e2e.harness import Harness
+
+
+async def entries_in(h: Harness, channel: str) -> int:
+    async with h.db.session() as session:
+        return int(
+            (
+                await session.execute(
+                    sa.text("SELECT count(*) FROM timeline_entry WHERE channel_id = :c"), {"c": channel}
+                )
+            ).scalar_one()
+        )
+
+
+async def test_429_storm_on_conversations_info_keeps_the_ack_fast_and_loses_nothing(db_url: str) -> None:
+    async with Harness(db_url) as h:
+        alice = h.sim.add_user("alice")
+        chan = h.sim.add_channel("incident-storm", members=[alice])
+        # Slack asks for half a minute of patience; slack-sdk's handler would have waited it out.
+        h.sim.inject_rate_limit("conversations.info", count=1000, retry_after=30)
+        started = time.perf_counter()
+        first = await h.sim.post_message(chan, alice, "deploying api-gateway v2.14.0 to prod")
+        elapsed = time.perf_counter() - started
+        assert elapsed < 3.0, elapsed
+        # Not acknowledged as a success, so Slack delivers it again later rather than dropping it.
+        assert first.status is not None and first.status >= 500
+        assert len(h.sim.calls_to("conversations.info")) == 1  # tried once, no retries in the ack
+        assert await entries_in(h, chan) == 0
+
+        h.sim.clear_faults()
+        assert first.event_id is not None
+        assert await h.sim.redeliver(first.event_id, retry_num=1, retry_reason="http_error") == 200
+        assert await entries_in(h, chan) == 1
+
+
+async def test_fifty_concurrent_events_in_a_new_channel_make_one_lookup(db_url: str) -> None:
+    async with Harness(db_url) as h:
+        alice = h.sim.add_user("alice")
+        chan = h.sim.add_channel("incident-burst", members=[alice])
+        h.sim.reset_calls()
+        results = await asyncio.gather(
+            *(h.sim.post_message(chan, alice, f"looking at shard {i}, errors still high") for i in range(50))
+        )
+        assert [r.status for r in results] == [200] * 50
+        lookups = [c for c in h.sim.calls_to("conversations.info") if c.params.get("channel") == chan]
+        assert len(lookups) == 1
+        assert await entries_in(h, chan) == 50
+
+
+async def test_rate_limit_fails_fast_on_the_request_path_and_is_waited_out_in_the_background(
+    db_url: str,
+) -> None:
+    async with Harness(db_url) as h:
+        alice = h.sim.add_user("alice")
+        chan = h.sim.add_channel("incident-bg", members=[alice])
+        gateway = h.services.gateway
+
+        h.sim.inject_rate_limit("conversations.info", count=1, retry_after=7)
+        with pytest.raises(GatewayError) as info:
+            await gateway.channel_info(chan)
+        assert info.value.rate_limited and info.value.retry_after == 7 and info.value.error == "ratelimited"
+
+        h.sim.inject_rate_limit("conversations.info", count=1, retry_after=1)
+        started = time.perf_counter()
+        task = h.services.tasks.spawn(gateway.channel_info(chan), name="lookup after the ack")
+        found = await asyncio.wait_for(task, 10)
+        assert found is not None and found["name"] == "incident-bg"
+        assert time.perf_counter() - started >= 1.0  # Retry-After was honoured, then it succeeded
+        outcomes = {
+            (s.labels["method"], s.labels["outcome"]): s.value
+            for metric in gateway.metrics.web_api_calls.collect()
+            for s in metric.samples
+            if s.name.endswith("_total")
+        }
+        assert outcomes[("conversations.info", "rate_limited")] == 2
+        assert outcomes[("conversations.info", "ok")] == 1
