@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     @classmethod
     def _change_window(cls, value: str | None) -> str | None:
         if value is not None:
-            from bot.postmortem.evidence import PolicyError, parse_change_window
+            from bot.postmortem.policy import PolicyError, parse_change_window
 
             try:
                 parse_change_window(value, ZoneInfo("UTC"))

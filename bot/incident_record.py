@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.incident_state import (
@@ -22,6 +21,7 @@ from bot.incident_state import (
 )
 from bot.postmortem.text import neutralise_mentions
 from bot.slack.context import ChannelRef
+from bot.slack.gateway import GatewayError
 from storage import entries as entry_store
 from storage import incidents as incident_store
 
@@ -63,7 +63,7 @@ async def may_change(services: Services, channel_id: str, user_id: str) -> bool:
     """Members of the channel only; when membership cannot be confirmed, no."""
     try:
         return await services.gateway.is_member(channel_id, user_id)
-    except SlackApiError:
+    except GatewayError:
         return False
 
 

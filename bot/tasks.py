@@ -20,7 +20,7 @@ def in_background() -> bool:
     return _BACKGROUND.get()
 
 
-async def _as_background(coro: Coroutine[Any, Any, Any]) -> Any:
+async def as_background(coro: Coroutine[Any, Any, Any]) -> Any:
     _BACKGROUND.set(True)  # the task runs in its own copy of the context: the caller is unaffected
     return await coro
 
@@ -33,7 +33,7 @@ class BackgroundTasks:
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(_as_background(coro), name=name)
+        task = asyncio.get_running_loop().create_task(as_background(coro), name=name)
         self._tasks.add(task)
         task.add_done_callback(self._done)
         return task

@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-
 from bot.canvas.layout import CanvasView, Draft, canvas_view, document, lookup_key, pinned_text
 from bot.canvas.plan import Anchor, Step, initial_written, plan
 from bot.slack import gateway as api
-from bot.slack.gateway import SlackGateway
+from bot.slack.gateway import GatewayError, SlackGateway
+from bot.tasks import as_background
 from storage import canvases as canvas_store
 from storage import drafts as draft_store
 from storage import entries as entry_store
@@ -112,8 +111,9 @@ class CanvasUpdater:
     def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._tasks = [
-            loop.create_task(self._work(), name="canvas updater"),
-            loop.create_task(self._poll(), name="canvas poll"),
+            # Background work: the gateway waits out a 429's Retry-After here instead of failing at once.
+            loop.create_task(as_background(self._work()), name="canvas updater"),
+            loop.create_task(as_background(self._poll()), name="canvas poll"),
         ]
 
     async def close(self) -> None:
@@ -148,7 +148,7 @@ class CanvasUpdater:
                 more = await self.update(channel_id)
             except Exception as exc:
                 self.stats.failures += 1
-                code = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+                code = exc.error if isinstance(exc, GatewayError) else type(exc).__name__
                 log.warning("canvas update for %s failed (%s); retrying", channel_id, code)
                 self._due.setdefault(channel_id, time.monotonic() + self.tuning.backoff)
             else:
@@ -205,8 +205,8 @@ class CanvasUpdater:
         assert row is not None and row.canvas_id is not None
         try:
             await self._apply(row.canvas_id, row.written.get("headings", {}), steps[0])
-        except SlackApiError as exc:
-            if exc.response.get("error") in GONE:  # someone deleted it: start again
+        except GatewayError as exc:
+            if exc.error in GONE:  # someone deleted it: start again
                 log.warning("canvas %s of %s is gone; creating a new one", row.canvas_id, channel_id)
                 await self._save(incident_id, row.version, mode="creating", canvas_id=None, written={})
                 return True
@@ -294,8 +294,8 @@ class CanvasUpdater:
         markdown = document(view)
         try:
             canvas_id = await api.create_channel_canvas(self.gateway, channel_id, view.title, markdown)
-        except SlackApiError as exc:
-            error = exc.response.get("error")
+        except GatewayError as exc:
+            error = exc.error
             if error in UNAVAILABLE:
                 return await self._pin(incident_id, row.version, channel_id, view, error)
             if error != "channel_canvas_already_exists":

@@ -478,15 +478,20 @@ class SlackGateway:
 
 
 async def create_channel_canvas(gateway: SlackGateway, channel_id: str, title: str, markdown: str) -> str:
-    resp = await gateway.client.conversations_canvases_create(
-        channel_id=channel_id, title=title, document_content={"type": "markdown", "markdown": markdown}
+    resp = await gateway._call(
+        "conversations.canvases.create",
+        lambda: gateway.client.conversations_canvases_create(
+            channel_id=channel_id, title=title, document_content={"type": "markdown", "markdown": markdown}
+        ),
     )
     return str(resp["canvas_id"])
 
 
 async def channel_canvas_id(gateway: SlackGateway, channel_id: str) -> str | None:
     """The channel's existing canvas (`properties.canvas.file_id`), read fresh rather than cached."""
-    resp = await gateway.client.conversations_info(channel=channel_id)
+    resp = await gateway._call(
+        "conversations.info", lambda: gateway.client.conversations_info(channel=channel_id)
+    )
     gateway.forget_channel(channel_id)
     canvas = ((resp["channel"] or {}).get("properties") or {}).get("canvas") or {}
     return canvas.get("file_id")
@@ -494,17 +499,22 @@ async def channel_canvas_id(gateway: SlackGateway, channel_id: str) -> str | Non
 
 async def edit_canvas(gateway: SlackGateway, canvas_id: str, change: dict[str, Any]) -> None:
     """Exactly one operation: Slack accepts no more per canvases.edit call."""
-    await gateway.client.canvases_edit(canvas_id=canvas_id, changes=[change])
+    await gateway._call(
+        "canvases.edit", lambda: gateway.client.canvases_edit(canvas_id=canvas_id, changes=[change])
+    )
 
 
 async def canvas_sections(gateway: SlackGateway, canvas_id: str, criteria: dict[str, Any]) -> list[str]:
-    resp = await gateway.client.canvases_sections_lookup(canvas_id=canvas_id, criteria=criteria)
+    resp = await gateway._call(
+        "canvases.sections.lookup",
+        lambda: gateway.client.canvases_sections_lookup(canvas_id=canvas_id, criteria=criteria),
+    )
     return [str(s["id"]) for s in resp.get("sections") or []]
 
 
 async def pin(gateway: SlackGateway, channel_id: str, ts: str) -> None:
     try:
-        await gateway.client.pins_add(channel=channel_id, timestamp=ts)
-    except SlackApiError as exc:
-        if exc.response.get("error") != "already_pinned":
+        await gateway._call("pins.add", lambda: gateway.client.pins_add(channel=channel_id, timestamp=ts))
+    except GatewayError as exc:
+        if exc.error != "already_pinned":
             raise
