@@ -168,10 +168,8 @@ async def _socket(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await services.gateway.start()
-        await slack_gate.start()  # a refused bot token: SettingsError, exit 2
-        log.info("connecting to Slack in Socket Mode, database %s", masked_url(settings.database_url))
-        if await runner.start(stop):
+        # The bot token is checked once Slack answers the app token: a refused one is exit 2.
+        if await runner.start(stop, once_reachable=slack_gate.start):
             await stop.wait()
         log.info("shutting down")
     except AppTokenRefused as exc:

@@ -77,8 +77,9 @@ async def apply(
     name = change.name
     if change.field == "commander":
         name = name or await services.gateway.user_name(change.value)
-        shown = f"<@{change.value}>"
-    text = str(t.change_entry(change.field, shown, user_id))
+        shown = f"<@{change.value}|{name}>" if name else f"<@{change.value}>"
+    # Mentions carry the names Slack gave us, so the Markdown draft can say who without a lookup.
+    text = str(t.change_entry(change.field, shown, user_id, user_name))
     kind = change.value if change.field == "status" and change.value != "open" else "note"
     async with services.db.transaction() as session:
         incident_id = await incident_store.open_incident(session, ref.id, ref.name or ref.id, now)

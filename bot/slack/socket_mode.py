@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import aiohttp
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+
+from bot.config import masked_url
 
 if TYPE_CHECKING:
     from bot.followups.scheduler import ReminderScheduler
@@ -74,11 +77,19 @@ class SocketModeRunner:
         self.handler: AsyncSocketModeHandler | None = None
         self._scheduler: ReminderScheduler | None = None
 
-    async def start(self, stop: asyncio.Event | None = None) -> bool:
-        """Connect; False when `stop` was set before Slack could be reached."""
+    async def start(
+        self,
+        stop: asyncio.Event | None = None,
+        *,
+        once_reachable: Callable[[], Awaitable[None]] | None = None,
+    ) -> bool:
+        """Connect; False when `stop` was set before Slack could be reached. `once_reachable` runs
+        when Slack first answers (the bot token's check: one retry loop, one log line per try)."""
         await self.services.gateway.start()
         if not await self._wait_for_slack(stop or asyncio.Event()):
             return False
+        if once_reachable is not None:
+            await once_reachable()
         if self.reminders:
             from bot.followups.scheduler import ReminderScheduler
 
@@ -98,7 +109,9 @@ class SocketModeRunner:
             web_client=self.services.gateway.connections_client,
         )
         await self.handler.connect_async()
-        log.info("connected to Slack in Socket Mode")
+        log.info(
+            "connected to Slack in Socket Mode, database %s", masked_url(self.services.settings.database_url)
+        )
         return True
 
     async def _wait_for_slack(self, stop: asyncio.Event) -> bool:

@@ -88,7 +88,7 @@ class SocketBotInstance(BotInstance):
         self.runner_ = SocketModeRunner(
             app,
             self.services,
-            self.settings.slack_app_token,
+            self.settings.secret(self.settings.slack_app_token) or "",
             reminders=self.web_kwargs.get("reminders", True),
             startup_backfill=self.web_kwargs.get("startup_backfill", True),
             dispose_database=db is None,

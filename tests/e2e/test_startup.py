@@ -120,10 +120,12 @@ async def test_refused_bot_token_exits_2_naming_it(tmp_path: Path, command: str,
             token = "xoxb-not-this-workspace"  # the simulator refuses any other token
         else:
             sim.fail_method("auth.test", refusal)
+        # Socket Mode answers the app token first: a good one, so only the bot token is refused.
+        app_token = sim.enable_socket_mode().app_token if command == "socket" else "xapp-1-socket"
         env = base_env(
             SLACK_BOT_TOKEN=token,
             SLACK_SIGNING_SECRET="y",
-            SLACK_APP_TOKEN="xapp-1-socket",
+            SLACK_APP_TOKEN=app_token,
             SLACK_API_URL=sim.api_url,
             DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/s.db",
         )

@@ -247,9 +247,9 @@ async def test_header_provenance_and_the_change_in_the_timeline(h: Harness) -> N
     )
     assert re.fullmatch(rf"SEV3 \(set by @alice with /postmortem severity, {HHMM}\)", header(md, "Severity"))
     # Each change is on the timeline, attributed.
-    assert f"Status set to resolved by <@{alice}>" in md
-    assert f"Commander set to <@{bob}> by <@{alice}>" in md
-    assert f"Severity set to SEV3 by <@{alice}>" in md
+    assert "Status set to resolved by @alice" in md
+    assert "Commander set to @bob by @alice" in md
+    assert "Severity set to SEV3 by @alice" in md
     incident = await record(h, chan)
     assert (incident.status_set_by, incident.commander_set_by, incident.severity_set_by) == (alice,) * 3
     assert incident.resolved_at is not None and incident.status_set_at is not None
@@ -276,5 +276,6 @@ async def test_who_a_handover_names_may_close_follow_ups_and_the_poster_may_not(
     await run(h, chan, bob, f"followup add <@{bob}> rotate the keys")
     await h.sim.post_message(chan, alice, f"new IC is <@{carol}>")  # the reported bug made alice commander
     refused = await run(h, chan, alice, "followup done 1")
-    assert "Closed follow-up" not in refused and f"the incident commander <@{carol}>" in refused
+    # The refusal names no one (CONTRACT: a guess at an id must not learn who owns the item).
+    assert "Closed follow-up" not in refused and "<@" not in refused
     assert "Closed follow-up" in await run(h, chan, carol, "followup done 1")

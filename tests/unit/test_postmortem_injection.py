@@ -151,3 +151,10 @@ def test_any_text_stays_one_cell(text):
     assert "\n" not in row and "\r" not in row
     assert len(split_row(row)) == 2
     assert split_row(row)[1] == " x "
+
+
+def test_mentions_read_as_names_and_broadcasts_stay_escaped() -> None:
+    from bot.postmortem.render import markdown_safe
+
+    text = "Status set to resolved by <@U0001|alice> in <#C0002|inc-7>, cc <@U0003> <!channel>"
+    assert markdown_safe(text) == "Status set to resolved by @alice in #inc-7, cc @U0003 &lt;!channel>"
