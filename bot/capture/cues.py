@@ -107,7 +107,10 @@ _NEGATED_EVENT = re.compile(
     r"\b(?:didn'?t|did not|haven'?t|have not|hasn'?t|has not|hadn'?t|had not|wasn'?t|was not|weren'?t|"
     r"were not|never|not yet)\s(?:\w+\s){0,2}?(?:roll(?:ed)? ?-?back|rolled|revert(?:ed)?|deploy(?:ed)?|"
     r"releas(?:e|ed)|ship(?:ped)?|promot(?:e|ed)|fail(?:ed)? ?over|restart(?:ed)?|resolved|mitigated|"
-    r"recovered|fir(?:e|ed))\b"
+    r"recovered|fir(?:e|ed))\b|"
+    # An outcome denied: "not mitigated yet, errors still at 12%".
+    r"\b(?:not|isn'?t|is not|aren'?t|are not)\s(?:yet\s|fully\s|quite\s|really\s|completely\s)?(?:mitigated|resolved|"
+    r"recovered|fixed|stable|over|back to normal|out of the woods)\b"
 )
 
 

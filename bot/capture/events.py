@@ -8,9 +8,16 @@ from bot.capture.regex_factor import factored
 
 # --- event rules, in contract order ----------------------------------------------------------
 ROLLBACK_VERB = (
-    r"roll(?:ing|in|ed|s)?\s?-?back|rollbacks?|revert(?:ing|ed|s)?|(?:undo(?:ing)?|undid) (?:the |that |this |"
-    r"last |latest |previous |my |our ){0,3}(?:deploy\w*|release|rollout|change|merge|commit|upgrade|flag|flip|toggle|"
-    r"config|patch|migration|bump)|(?<![\w./])rb(?:'?d|'?ing)?(?![\w-])|back(?:ing|"
+    # Misspelt as typed in a hurry ("rolbak", "rollbak"), like the spelling it stands for.
+    r"rol{1,2}(?:ing|in|ed|s)?\s?-?ba(?:ck|k)|rol{1,2}ba(?:ck|k)s?|revert(?:ing|ed|s)?|(?:undo(?:ing)?|undid) (?:the |that |"
+    r"this |last |latest |previous |my |our ){0,3}(?:[\w-]{1,20}'s )?(?:deploy\w*|release|rollout|change|merge|commit|"
+    r"upgrade|flag|flip|toggle|config|patch|migration|bump|push|hotfix|update)|"
+    # Returning to the artefact that ran before ("going back to the previous image"), and its ES/PT/FR/DE forms.
+    r"(?:go(?:ing|es)?|went|back|switch(?:ing|ed)?|pinn?(?:ing|ed)?|return(?:ing|ed)?|revert\w*) (?:back )?to (?:the |our )?"
+    r"(?:previous|prior|old|older|earlier|last (?:known[- ])?good|last stable|last working) (?:image|version|release|build|"
+    r"tag|deploy\w*|config\w*|revision|chart|container|artifact|binary)|"
+    r"(?:volv\w*|volt(?:ando|amos|ar|ei|ou)|revenir|retour|zurück|repass\w*)\b.{0,20}?\b(?:versión|versão|version|imagen|"
+    r"imagem|image|release) (?:anterior|précédente|vorherigen?|alten?|previa)|(?<![\w./])rb(?:'?d|'?ing)?(?![\w-])|back(?:ing|"
     r"ed)? out|zurückgerollt|zurückrollen|zurücksetzen|zurückgesetzt|roll(?:en|t) (?:\w+ )?zurück|revertimos|revertir|revirtiendo|revertido|reverter|"
     r"revertendo|revertemos|retour arrière|on revient|restor(?:e|ed|ing) (?:the )?(?:previous|prior|old|last known good|"
     r"last good)|downgrad(?:e|ing|ed)|reviens|revenons"
@@ -21,7 +28,8 @@ DEPLOY_VERB = (
     r"config|change|release|build|image)|hotfix|config change|feature flag|toggl(?:e|ed|ing)|flipp(?:ed|ing)|"
     r"sync(?:ed|ing)|upgrad(?:e|ing|ed)|desplegando|desplegado|despliegue|desplegamos|implantando|implantado|"
     r"déploiement|déployé|déploie|déployons|ausgerollt|ausrollen|deployt|deployen|fazendo deploy|subiendo|subindo|subimos|"
-    r"mise en prod|desplegar|patch(?:ed|ing)|hot-?patch(?:ed|ing)?"
+    r"mise en prod|desplegar|patch(?:ed|ing)|hot-?patch(?:ed|ing)?|desplegu[ée]|desplegad[oa]s?|déployée?s?|implant(?:ei|amos|ada)|"
+    r"ausgeliefert|live geschaltet|subi[óu]"
 )
 FUTURE = (
     r"let'?s|lets|we'?ll|we will|we are going to|we'?re going to|we should|we need to|we must|we plan to|"
@@ -29,13 +37,19 @@ FUTURE = (
     r"proceed|go ahead|green ?light|approved|i'?d rather|we'?d rather|we'?d better|better to|going with|go with|opting for|"
     r"i'?ll|i will|wir werden|lass uns|wir machen(?! gerade)|vamos a|vamos|on va|"
     r"nous allons|vou|vamos fazer|decidimos|hemos decidido|on a décidé|nous avons décidé|wir haben entschieden|"
-    r"entschieden"
+    r"entschieden|on doit|il faut|wir müssen|wir sollten|tenemos que|hay que|temos que|precisamos"
 )
 ACTION = (
     rf"{ROLLBACK_VERB}|{DEPLOY_VERB}|fail ?over|failover|fix[ -]forward|roll(?:ing)? forward|scale|"
     r"restart|drain|disable|enable|flip|page|escalate|patch|bump|block|rate.?limit|shed|hold|wait|freeze|"
-    r"pause|cut ?over|switch|redirect|route|keep (?:the )?\w+ (?:off|on|disabled|enabled)|leave"
+    r"pause|cut ?over|switch|redirect|route|keep (?:the )?\w+ (?:off|on|disabled|enabled)|leave|"
+    r"get \w+ (?:on|onto|into) (?:the )?(?:bridge|call|war ?room|huddle)|"
+    # A few verbs per language after "on va", "vamos a", "wir werden" (rollback forms are in ROLLBACK_VERB).
+    r"bascul\w*|redémarr\w*|revenir|d[ée]ployer|red[ée]ployer|geler|umschalten|umstellen|neu starten|einfrieren|"
+    r"desplegar|reiniciar|volver|congelar|voltar|pausar|trocar|cambiar"
 )
+# A conditional plan may also close or downgrade ("if it stays flat we can call it resolved").
+COND_ACTION = ACTION + r"|call (?:it|this)|close|resolve|mark|downgrade|declare|stand down"
 
 RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -56,7 +70,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:off the table|ruled out)\b|\bcalling it:|\blet'?s not\b|\b(?:don'?t|do not|dont)\s(?:\w+\s){0,2}clos\w*|"
             # A conditional plan: "if the canary is clean we promote, otherwise abort".
             r"\b(?:if|once|unless|wenn|falls|si)\b.{0,80}?\b(?:we|we'?ll|i'?ll|then|otherwise|else)\s(?:\w+\s){0,2}?"
-            r"(?:" + ACTION + r"|abort)\b|"
+            r"(?:" + COND_ACTION + r"|abort)\b|"
             # Hindi-English holds and plans, the verb after its object: "abhi deploy mat karo",
             # "rollback karte hain" (let's roll back).
             r"\b(?:deploy|rollback|release|merge|push|restart|failover)\w* (?:\w+ )?(?:(?:mat|nahi|na) kar\w*|"
@@ -68,11 +82,14 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"d[ée]ploy\w*|red[ée]ploy\w*|d[ée]ploi\w*|red[ée]ploi\w*|ausroll\w*)\b|"
             r"\bne (?:\w+ ){0,2}?(?:re)?d[ée]ploi\w* (?:pas|plus|rien)\b|"
             r"\b(?:code|deploy|change|release|merge) freeze\b|\bfreez(?:e|ing) (?:all |any |the )?(?:deploys|deployments|merges|"
-            r"changes)|\b(?:hold|pause|block)(?:ing)? (?:all |the |any |our |this )?(?:deploy|deployment|release|merge|"
-            r"change|rollout|rollback)s?\b|"
+            r"changes)|\b(?:hold(?:ing)?|paus(?:e|ing)|block(?:ing)?|halt(?:ing)?|suspend(?:ing)?) (?:all |the |any |our |this )?"
+            r"(?:deploy|deployment|release|merge|change|rollout|rollback)s?\b|"
+            r"\b(?:deploys|deployments|releases|merges|changes) (?:are |stay )?(?:now )?(?:paused|frozen|on hold|blocked|"
+            r"halted|suspended)\b|"
             r"\b(?:" + FUTURE + r")(?!\w).{0,50}?\b(?:" + ACTION + r")|"
             r"\b(?:if|wenn|falls|si)\b.{0,80}\b(?:" + ROLLBACK_VERB + r"|fail ?over|page|escalate)\b|"
             r"\b(?:" + ROLLBACK_VERB + r"|fail ?over)\b.{0,30}?\b(?:if|unless|when|wenn|falls|sofern|si)\s|"
+            r"\b(?:sev|p) ?-?\d ?(?:->|→|=>) ?(?:sev|p) ?-?\d\b|"
             r"\bsev(?:erity)? ?-?\d? (?:is |has been |was )?(?:lowered|raised|bumped|downgraded|upgraded|reduced|"
             r"increased|changed|moved|dropped|set)\b|"
             r"\b(?:bump(?:ing|ed)?|upgrad(?:e|ing|ed)|downgrad(?:e|ing|ed)|rais(?:e|ing|ed)|lower(?:ing|ed)?|"
@@ -80,7 +97,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"this is (?:now )?(?:a|an))\b.{0,25}\b(?:sev ?-?\d|p[0-4]\b|severity|major incident|incident)|"
             r"\bseverity (?:is )?(?:now |set to |to )?(?:sev|p\d|high|critical|major)|\b(?:paging|page|pinging|"
             r"looping in|loop in|escalating to|escalate to|pulling in|bringing in|calling in)\b.{0,30}\b(?:team|"
-            r"on-?call|dba|db|network|security|infra|platform|sre|netops|@\w)|\b(?:declar(?:e|ing|ed)|open(?:ing|"
+            r"on-?call|dba|db|network\w*|security|infra|platform|sre|netops|@\w|them|him|her|folks|people|owners?|"
+            r"vendor|support)|\b(?:get|getting|pull|pulling|bring|bringing) (?:\w+ ){1,2}(?:on|onto|into) (?:the )?"
+            r"(?:bridge|call|war ?room|huddle)\b|\b(?:declar(?:e|ing|ed)|open(?:ing|"
             r"ed)?|spinning up)\b.{0,20}\b(?:an? )?(?:incident|sev ?-?\d|major incident)\b|\b(?:sev ?-?\d|p[0-4]|"
             r"major incident|incident) (?:is |has been )?(?:declared|opened)\b|\b(?:fix(?:ing)?[ -]forward|"
             r"roll(?:ing)? forward|forward[- ]fix)\b"
@@ -114,7 +133,17 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"replica count|pods|(?:memory|cpu) limits?|limits|pool size|connection pool|timeouts?|"
             r"max_?connections|workers|instances|capacity|rate limits?|hpa|autoscal\w*|node ?pools?|nodes)\b|"
             r"\bturn(?:ed|ing)? (?:on|off)\b.{0,40}\b(?:flag|toggle|feature)\b|\b(?:enabl|disabl)(?:ed|ing)\b.{0,40}"
-            r"\b(?:flag|toggle)\b|\b(?:flag|toggle)\b.{0,40}\b(?:to|at|for) \d{1,3} ?%"
+            r"\b(?:flag|toggle)\b|\b(?:flag|toggle)\b.{0,40}\b(?:to|at|for) \d{1,3} ?%|"
+            # Stated as a result: where it went ("pushed notifications 3.4.0 to staging", "is out to 100%"),
+            # a flag's state ("turned the widget off via flag"), "já está em produção".
+            r"\bpush(?:ed|ing)? (?:\S+ ){0,3}?to (?:prod|production|staging|stg|canary|preprod|\d{1,3} ?%)(?![\w-])|"
+            r"\b(?:is|are|now|it'?s) (?:now )?out (?:to|for|on) (?:\d{1,3} ?%|all|everyone|every|the fleet)|"
+            r"\b(?:off|on|dark|disabled|enabled) (?:via|with|behind|using|through|by) (?:the |a |its )?(?:feature[- ])?"
+            r"(?:flag|toggle|kill ?-?switch)\b|\bturn(?:ed|ing)? (?:[\w-]{1,30} ){1,4}?(?:on|off) (?:via|with|behind|"
+            r"using|through) (?:the |a )?(?:feature[- ])?(?:flag|toggle)|"
+            r"\b(?:está|esta|estão|están|est|sont|ist|sind|läuft) (?:(?:já|ya|déjà|jetzt|schon|agora|ahora|bereits) )?"
+            r"(?:em|en|in|no|na) (?:produ[cç][ãa]o|producción|produktion|prod|production)\b|"
+            r"\b(?:foi|fue|ging) (?:para |a |en |in )?(?:a |la )?(?:produ[cç][ãa]o|producción|produktion|prod|live)\b"
         ),
     ),
     (
@@ -123,15 +152,21 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # Taking the work ("taking this one"), and Hindi-English "main dekh raha hoon".
             r"\bpick(?:ing|ed)? (?:this|it|that)(?: one)? up\b|\b(?:will|let me|lemme|gonna) (?:take a look|have a look|"
             r"look|check|dig)\b|\b(?:taking|grabbing|claiming) (?:this|it|that)(?: one)?\b(?! (?:to|offline|off|back|out|as|into|over)\b)|"
-            r"^mine[.!]?$|\b(?:übernehme|übernommen)\b|\b(?:dekh|check|investigate) (?:kar )?(?:raha|rahi|rahe) (?:hoon|hu|hun|hai|hain)\b|\bdekhta (?:hoon|hu|hun)\b|"
+            r"^mine[.!]?$|\b(?:i'?ll|i will|i) own (?:this|it)\b|\bowning (?:this|it)\b|"
+            # An "ack" clause inside a line ("sry on phone, ack, laptop in 10"), arriving ("laptop in 10",
+            # "I'm here, starting to look").
+            r"[,;.!] (?:ack|acked|ack'?d|acking)(?:[,;.!]|$)|\b(?:laptop|online|at (?:my |a )?(?:desk|keyboard|computer)) "
+            r"in \d{1,2}\b(?! ?%)|\bomw\b|\bon my way\b|\bi'?m here(?:[,.!]|$)|\bstarting to (?:look|dig|investigate|check)\b|"
+            r"\b(?:übernehme|übernommen)\b|\b(?:dekh|check|investigate) (?:kar )?(?:raha|rahi|rahe) (?:hoon|hu|hun|hai|hain)\b|\bdekhta (?:hoon|hu|hun)\b|"
             # A status label typed by hand: "status: investigating".
             r"\bstatus(?: is)?:? (?:now )?investigating\b|"
             r"^(?:@\S+\s+)?(?:ack|ack'?d|acked|acking|acknowledged|acknowledging|ack'ing|roger|copy)\b|"
             r"\backnowledg(?:ed|ing)\b|\back(?:ed)? (?:the |this )?(?:page|alert|incident)\b|\b(?:on it(?<!eye on it)"
             r"(?<!work on it)(?<!sleep on it)(?<!comment on it)(?<!click on it)(?<!based on it)(?<!put on it)|"
-            r"i'?m on it|onit|looking(?! (?:good|better|great|fine|ok|okay|bad|worse|forward))|taking a look|"
-            r"having a look|i'?ll (?:take|grab|look|check|dig|handle)|i'?ve got (?:it|"
-            r"this)|got this|investigating|digging in|digging into|checking|joining|hopping on|jumping on|"
+            # "still investigating" reports work under way, not a responder taking it.
+            r"i'?m on it|onit|looking(?<!still looking)(?! (?:good|better|great|fine|ok|okay|bad|worse|forward))|taking a look|"
+            r"having a look|i'?ll (?:take|grab|look|check|dig|handle|own)|i'?ve got (?:it|"
+            r"this)|got this|investigating(?<!still investigating)|digging in|digging into|checking(?<!still checking)|joining|hopping on|jumping on|"
             r"(?:bin|schon) dran|on the case|en eso|schaue? (?:(?:ich|mir|das|es) ){0,3}an|ich schau|ich kümmere mich|estoy en ello|lo miro|"
             r"me encargo|mirando|(?<!no )lo veo|lo reviso|je regarde|je m'en occupe|je m'en charge|je suis dessus|je prends|"
             r"estou olhando|(?:tô|to|estou) vendo|vou olhar|vou dar uma olhada|vou verificar|deixa comigo|"
@@ -151,6 +186,14 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # An alert announced ("Sentry alert: …", "new alert: KafkaConsumerLag …", "getting SLO burn
             # alerts", "paged me"), a check or monitor failing, and "alert fire ho raha hai".
             r"^(?:\w+ )?(?:new |another )?(?:alert|alarm|page)s?: \S|\bgetting (?:\w+ ){0,3}?(?:alerts|pages|alarms)\b|"
+            # Relayed from a tool or the alerts channel: "Sentry is blowing up with …", "disk full alert on
+            # db-03 again", "error rate on payments crossed 5%".
+            r"\b(?:sentry|datadog|pagerduty|pager|opsgenie|grafana|new ?relic|honeybadger|rollbar|bugsnag|alerts?|alarms?|"
+            r"monitors?|dashboards?|phones?|#[\w-]{0,40}alert[\w-]{0,40})\b.{0,20}?\b(?:blowing up|blew up|lighting up|"
+            r"lit up(?! green)|screaming|going (?:crazy|nuts|wild)|freaking out|spamming|exploding|popping off)\b|"
+            r"\b(?:alert|alarm|page|monitor)s? (?:on|for) [\w.-]{1,40} (?:again|firing|just now|now)\b|"
+            r"\balarm\w* (?:\w+ ){0,3}?(?:feuert|schlägt an|ist rot)\b|\balert\w* (?:\w+ ){0,3}?(?:activ[ao]|disparando|"
+            r"disparou|en cours|feuert)\b|"
             r"\bdown (?:hai|hain|ho gaya|ho gayi)\b|\bpaged (?:me|us)\b|\b(?:is|are) alerting\b|\balerts? fire\b|\b(?:alert|alarm|pager|monitor)s?\b.{0,40}?\b(?:going|went|goes) off\b|"
             r"\b(?:synthetics?|health ?checks?|probes?|uptime checks?|monitors?|checks)\b.{0,40}?\b(?:failing|failed|"
             r"down|erroring|timing out|went red|turned red|is red|are red)\b|\b(?:went|turned) red\b|"
@@ -173,7 +216,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:error rate|errors|5xx|latency|cpu|memory|mem|p99|p95|p50|disk|queue(?: depth)?|lag|load|heap|"
             r"connections)(?: rate)?(?: (?:on|for|in|of) (?:the )?[\w.-]{1,30})? (?:is |are |has |have |just )?(?:spik\w+|"
             r"went through the roof|through the roof|off the charts|climbing|skyrocket\w*|pegged|maxed|jump\w*|"
-            r"at \d{2,3} ?%|up to \d)|\b(?:just |still |now )?(?<!stopped )(?<!no longer )(?<!not )(?<!never )"
+            r"at \d{2,3} ?%|up to \d|(?:crossed|crossing|exceed\w*|breach\w*|above|over|hit|hitting|past) \d)|"
+            r"\b(?:just |still |now )?(?<!stopped )(?<!no longer )(?<!not )(?<!never )"
             r"(?:fir(?:ing|ed)|triggered|tripped)\b(?! up\b)|\bfailing for (?:all|every|most|many|some|\d)|"
             r"\bne (?:répond|marche|fonctionne|charge) (?:plus|pas)\b|\bno (?:carga|funciona|responde)\b|"
             r"\bnão (?:carrega|funciona|responde)\b|\b(?:geht|funktioniert|lädt) (?:gar )?nicht(?: mehr)?\b|"
@@ -206,8 +250,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"the page )?in (?:pagerduty|pd|opsgenie|datadog)\b|\b(?:pages|alerts|alarms|paging) (?:have |"
             r"has )?stopped\b|\bmonitor (?:has )?recovered\b|\b(?:alert|alerts|monitor|alarm|alarms|page)\b.{0,30}?"
             r"\b(?:cleared|auto-?resolved|resolved itself|recovered|went green|turned green|back to ok)\b|"
-            r"\bno (?:more |further )?(?:pages|alerts|alarms)\b(?!,? (?:please|pls|plz))|\balertas? (?:\w+ ){0,3}?(?:se )?resolvi\w*|"
-            r"\balarme? (?:\w+ ){0,3}?(?:aufgehoben|weg|grün|résolue?|levée?)|\balerte (?:\w+ ){0,3}?(?:résolue|levée|(?:est )?(?:repass|revenu)\w* au vert)"
+            r"\bno (?:more |further )?(?:pages|alerts|alarms)\b(?!,? (?:please|pls|plz))|\balertas? (?:\w+ ){0,3}?(?:se )?(?:resolvi\w*|resuelt\w*|normaliz\w*|apag\w*|cerrad\w*|fechad\w*)|"
+            r"\balarme? (?:\w+ ){0,3}?(?:aufgehoben|weg|grün|résolue?|levée?|beendet|behoben|erledigt)|\balerte (?:\w+ ){0,3}?(?:résolue|levée|(?:est )?(?:repass|revenu)\w* au vert)"
         ),
     ),
     (
@@ -216,6 +260,13 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # Things working now, customers unaffected, a feature back for its users; Hindi-English.
             r"\b(?:works?|working|fine|ok|okay|good|healthy|normal|unaffected)(?: again)? now\b|"
             r"\b(?:customers|users|clients)\b.{0,20}?\b(?:unaffected|no longer (?:affected|impacted))\b|"
+            # Recovery as its users' outcome ("users fine", "logins succeed again"), a mitigation done.
+            r"(?<!not )\b(?:users?|customers?|clients?|usuarios|clientes|utilisateurs|nutzer|kunden)\b (?:are |is |look |"
+            r"looks |seem |seems |now |all )?(?:fine|ok|okay|good|happy|unaffected|unblocked)\b(?!\?)|"
+            r"\b(?:succeed|pass|complet|render|process|go through|come through)\w* (?:again|normally)\b|"
+            r"\b(?:failover|fail-over|switchover|cutover|mitigation|workaround) (?:is )?(?:done|complete|completed|finished|"
+            r"in place|worked|applied|successful)\b|\b(?:estable|estável|stable|normal|bien|bem|stabil) (?:de nuevo|"
+            r"otra vez|de novo|novamente|à nouveau|de nouveau)\b|"
             r"\b(?:is|are) back (?:for|up|online|to normal)\b|\b(?:loads?|works?) again\b|"
             r"\btheek (?:hai|ho gaya|ho gayi|chal)\b|\bband ho gaye?\b|"
             r"\bstatus(?: is)?:? (?:now )?(?:mitigated|monitoring)\b|"
@@ -254,9 +305,19 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"ing)\b|(?<!is )(?<!are )(?<!was )(?<!been )\bresolved[.!]?$|(?<!before )(?<!then )(?<!until )(?<!prior to )\bclosing[.!]?$|"
             r"\b(?:incident|inc|issue|outage|problem|this|it|everything|that)\b(?: \w+){0,2} is (?:now |fully )?(?:resolved|over)\b|"
             r"\bclosed out\b|\b(?:call|calling|consider|declar\w*) (?:this|it|the incident) (?:resolved|closed|over)\b|\bstand(?:ing)? down\b|\b(?:incident|inc)\b.{0,12}?\b(?:close|resolve) kar\w*|erledigt|resuelto|cerramos|cerrado|résolu|"
-            r"\bclos\b|resolvido|encerrado|encerrando|geschlossen|gelöst|\bincident\b.{0,10}\b(?:fermé|clôturé)"
+            r"\bclos\b|resolvido|encerrado|encerrando|geschlossen|gelöst|\bincident\b.{0,10}\b(?:fermé|clôturé)|"
+            r"\b(?:incident|incidente|vorfall|störung)\b.{0,15}?\b(?:terminé|clos|clôturé|fermé|réglé|beendet|"
+            r"abgeschlossen|erledigt|finalizado|terminado|fechado)\b|\b(?:fechando|fechamos|cerrando|clôturons|"
+            r"on clôture|je clôture|je ferme|schließen|schließe)\b.{0,15}?\b(?:incident\w*|vorfall|störung)"
         ),
     ),
+)
+
+# A fix-forward already under way is the deploy itself, not the call to make one ("deploying a fix
+# forward now: cart 2.1.1"); the aspect opens its clause (the on-call's elided "I'm").
+UNDER_WAY = re.compile(
+    r"(?:^|[,;:.!-] |\b(?:i'?m|we'?re|i am|we are|just|now|already) )(?:deploying|shipping|pushing|rolling out|deployed|"
+    r"shipped|pushed|rolled out|releasing|released) (?:a |the |our |my )?(?:fix[ -]forward|forward[- ]fix)"
 )
 
 # Japanese writes no spaces, so its verbs have no word boundary; searched (without `\b`) only when

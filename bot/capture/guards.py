@@ -17,7 +17,9 @@ MENTION = re.compile(
     r"until|seit|nach|después de|desde|après|depuis|após|desde)\s{1,3}(?:the\s{1,3}|our\s{1,3}|that\s{1,3}|"
     r"this\s{1,3}|a\s{1,3}|der\s{1,3}|dem\s{1,3}|el\s{1,3}|la\s{1,3}|le\s{1,3}|o\s{1,3}|"
     r"a\s{1,3})?(?:[\w.-]{1,40}\s{1,3})?(?:(?:is|are|was|were|gets?|got|has been|have been)\s{1,3})?"
-    r"(?:roll(?:ed)? ?-?back|rollback|revert(?:ed)?|deploy(?:ment|ed)?|released?|rollout|rolled out|change)s?\b|\bpost-(?:rollback|deploy|release)\b(?! (?:checks?|tests?|verification))"
+    r"(?:roll(?:ed)? ?-?back|rollback|revert(?:ed)?|deploy(?:ment|ed)?|released?|rollout|rolled out|change)s?\b|\bpost-(?:rollback|deploy|release)\b(?! (?:checks?|tests?|verification))|"
+    # A slot in the calendar, not an event: "next deploy window is 12/05 at 09:00".
+    r"\b(?:next\s{1,3}|upcoming\s{1,3}|scheduled\s{1,3})?(?:deploy(?:ment)?|release|change|maintenance)\s{1,3}(?:window|train|slot)s?\b"
 )
 # Every `MENTION` match contains "roll", "revert", "deploy", "release" or "change" (checked with `in`
 # before the sub in `human.phrase_kind`: without one of them the sub is a no-op).
@@ -30,7 +32,8 @@ HEDGE = factored(
     r"to blame|happened|imo|imho|in my opinion|vielleicht|quizás|quizas|tal vez|peut-être|talvez)\b"
 )
 RECAP = factored(
-    r"\b(?:yesterday(?!'s)|last (?:night|week|time|month|year|incident|quarter|friday|monday)(?!'s)|earlier|"
+    r"\b(?:yesterday(?!'s)|last (?:night|week|time|month|year|incident|quarter|sprint|monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday)(?!'s)|(?:\d{1,2}|a few|a couple of|two|three) (?:days|weeks|months) ago|fwiw|for what it'?s worth|earlier|"
     r"recap|summary|for context|for the record|as a reminder|reminder|previously|the other day|in the past|"
     r"timeline|history|(?:second|third|fourth|\d{1,2}(?:nd|rd|th)) time|this (?:month|quarter|year)|"
     r"for reference|for the post-?mortem|for the pm|notes? for|gestern|ayer|hier|ontem|fyi,? (?:on|in) inc)\b|"
@@ -102,6 +105,13 @@ GUARDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("social", SOCIAL),
     ("unrelated", UNRELATED),
     ("noop", NOOP),
+)
+# A clause pointing back at the one before it as evidence: "we deployed 3.1.0 around 14:02, which is when
+# this started". After a past event it makes that event a recap (human.phrase_kind).
+RETRO = re.compile(
+    r"\b(?:which|that)(?: is| was|'s)? (?:exactly |right |about |around |roughly |also )?when\b|"
+    r"\b(?:right|just|shortly) (?:before|after) (?:this|it|the (?:errors?|alerts?|spikes?|incident|issue|outage|"
+    r"problem)) (?:started|began|kicked off)\b|\blines? up with (?:the |when )"
 )
 # One pass instead of five: any guard matching makes the message `other`.
 GUARD = factored("|".join(guard.pattern for _name, guard in GUARDS))
