@@ -60,7 +60,7 @@ _PRODUCTS = frozenset(
 # rate on checkout-api", "[Resolved] …", "Firing: …"): the status word then a colon or brackets.
 _BOT_ALERT = re.compile(
     # A paging tool's state change ("Alert acknowledged by …") is read by its words, not as a new alert.
-    r"^\W{0,4}(?:\[?(?:alert|alarm|alerting|critical|warning)\]?(?!\s(?:acknowledged|acked|assigned|snoozed|escalated|"
+    r"^\W{0,4}(?:\[?(?:alert|alarm|alerting|critical|warning)\]?(?!\s(?:#?[\w-]{1,20}:?\s)?(?:acknowledged|acked|assigned|snoozed|escalated|"
     r"unacknowledged)\b)[:\s]|warn:\s|\[(?:firing|triggered|resolved|recovered|"
     r"ok|cleared)\]\s|(?:firing|triggered|resolved|recovered|ok|cleared)\s?:\s)",
     re.I,

@@ -41,7 +41,7 @@ FUTURE = (
 )
 ACTION = (
     rf"{ROLLBACK_VERB}|{DEPLOY_VERB}|fail ?over|failover|fix[ -]forward|roll(?:ing)? forward|scale|"
-    r"restart|drain|disable|enable|flip|page|escalate|patch|bump|block|rate.?limit|shed|hold|wait|freeze|"
+    r"restart|drain|disable|enable|flip|push|page|escalate|patch|bump|block|rate.?limit|shed|hold|wait|freeze|"
     r"pause|cut ?over|switch|redirect|route|keep (?:the )?\w+ (?:off|on|disabled|enabled)|leave|"
     r"get \w+ (?:on|onto|into) (?:the )?(?:bridge|call|war ?room|huddle)|"
     # A few verbs per language after "on va", "vamos a", "wir werden" (rollback forms are in ROLLBACK_VERB).
@@ -133,7 +133,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"replica count|pods|(?:memory|cpu) limits?|limits|pool size|connection pool|timeouts?|"
             r"max_?connections|workers|instances|capacity|rate limits?|hpa|autoscal\w*|node ?pools?|nodes)\b|"
             r"\bturn(?:ed|ing)? (?:on|off)\b.{0,40}\b(?:flag|toggle|feature)\b|\b(?:enabl|disabl)(?:ed|ing)\b.{0,40}"
-            r"\b(?:flag|toggle)\b|\b(?:flag|toggle)\b.{0,40}\b(?:to|at|for) \d{1,3} ?%|"
+            r"\b(?:flag|toggle|kill ?-?switch)\b|\b(?:flag|toggle)\b.{0,40}\b(?:to|at|for) \d{1,3} ?%|"
             # Stated as a result: where it went ("pushed notifications 3.4.0 to staging", "is out to 100%"),
             # a flag's state ("turned the widget off via flag"), "já está em produção".
             r"\bpush(?:ed|ing)? (?:\S+ ){0,3}?to (?:prod|production|staging|stg|canary|preprod|\d{1,3} ?%)(?![\w-])|"
@@ -156,7 +156,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # An "ack" clause inside a line ("sry on phone, ack, laptop in 10"), arriving ("laptop in 10",
             # "I'm here, starting to look").
             r"[,;.!] (?:ack|acked|ack'?d|acking)(?:[,;.!]|$)|\b(?:laptop|online|at (?:my |a )?(?:desk|keyboard|computer)) "
-            r"in \d{1,2}\b(?! ?%)|\bomw\b|\bon my way\b|\bi'?m here(?:[,.!]|$)|\bstarting to (?:look|dig|investigate|check)\b|"
+            r"in \d{1,2}(?: ?(?:m|min|mins|minutes))?(?:[,;.!]|$)|\bomw\b|\bon my way\b|\bi'?m here(?:[,.!]|$)|\bstarting to (?:look|dig|investigate|check)\b|"
             r"\b(?:übernehme|übernommen)\b|\b(?:dekh|check|investigate) (?:kar )?(?:raha|rahi|rahe) (?:hoon|hu|hun|hai|hain)\b|\bdekhta (?:hoon|hu|hun)\b|"
             # A status label typed by hand: "status: investigating".
             r"\bstatus(?: is)?:? (?:now )?investigating\b|"
