@@ -32,8 +32,10 @@ HEDGE = factored(
     r"to blame|happened|imo|imho|in my opinion|vielleicht|quizás|quizas|tal vez|peut-être|talvez)\b"
 )
 RECAP = factored(
-    r"\b(?:yesterday(?!'s)|last (?:night|week|time|month|year|incident|quarter|sprint|monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"\b(?:yesterday(?!'s)|last (?:night|week|time|month|year|incident|outage|page|sev ?\d?|quarter|sprint|monday|tuesday|wednesday|thursday|friday|saturday|"
     r"sunday)(?!'s)|(?:\d{1,2}|a few|a couple of|two|three) (?:days|weeks|months) ago|fwiw|for what it'?s worth|earlier|"
+    r"(?:back in|in|last) (?:january|february|march|april|june|july|august|september|october|november|december)|"
+    r"back in (?:\d{4}|the day)|"
     r"recap|summary|for context|for the record|as a reminder|reminder|previously|the other day|in the past|"
     r"timeline|history|(?:second|third|fourth|\d{1,2}(?:nd|rd|th)) time|this (?:month|quarter|year)|"
     r"for reference|for the post-?mortem|for the pm|notes? for|gestern|ayer|hier|ontem|fyi,? (?:on|in) inc)\b|"

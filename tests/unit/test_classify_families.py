@@ -27,6 +27,19 @@ FAMILIES: dict[str, list[tuple[str, str]]] = {
         ("la producción de contenido va lenta esta semana", "other"),
         ("est-ce que le service est en production ?", "other"),
         ("gestern haben wir auf 3.8.2 zurückgerollt", "other"),
+        # second round, written blind, 43/60 on first contact
+        ("wir gehen zurück auf die vorherige Version von checkout", "rollback"),
+        ("voltamos para a versão anterior do pagamento", "rollback"),
+        ("la nueva versión de pagos ya está desplegada", "deploy"),
+        ("la alerta de latencia está disparando otra vez", "alert_firing"),
+        ("l'alerte de disque sonne sur db-02", "alert_firing"),
+        ("die Warnung auf db-01 ist weg", "alert_resolved"),
+        ("los pagos funcionan de nuevo", "mitigated"),
+        ("les paiements passent à nouveau", "mitigated"),
+        ("on clôture l'incident", "resolved"),
+        ("wir werden auf die alte Version zurückgehen", "decision"),
+        ("yo tomo este, revisando", "ack"),
+        ("la versión anterior tenía el mismo error", "other"),
     ],
     "2 rollback without 'roll back'": [
         ("switching search back to the last known good build", "rollback"),
@@ -39,6 +52,10 @@ FAMILIES: dict[str, list[tuple[str, str]]] = {
         ("going back to the old dashboard, the new one is confusing", "other"),
         ("we went back to the previous image last week for the same thing", "other"),
         ("should we go back to the previous image?", "other"),
+        # second round, written blind, 43/60 on first contact
+        ("backing out this morning's cache change", "rollback"),
+        ("pinned auth back to the previous tag", "rollback"),
+        ("we reverted the same flag back in march", "other"),
     ],
     "3 deploy as a result": [
         ("search-api 4.2.0 is out to 50%", "deploy"),
@@ -51,6 +68,12 @@ FAMILIES: dict[str, list[tuple[str, str]]] = {
         ("let's do a fix forward instead of rolling back", "decision"),
         ("the flag service is slow to load", "other"),
         ("pushed the branch to origin, PR up for review", "other"),
+        # second round, written blind, 43/60 on first contact
+        ("promo banner killed via flag, 0% now", "deploy"),
+        ("bumped auth to 3.3.3 in staging", "deploy"),
+        ("new build of search went out to canary", "deploy"),
+        ("Bump lodash from 4.17.20 to 4.17.21", "other"),
+        ("went out to lunch, back at 2", "other"),
     ],
     "4 relayed alerts": [
         ("datadog is lighting up with 502s on the gateway", "alert_firing"),
@@ -63,6 +86,11 @@ FAMILIES: dict[str, list[tuple[str, str]]] = {
         ("is sentry blowing up for anyone else?", "other"),
         ("sentry blew up last night during the batch job", "other"),
         ("p99 on search back under 300ms", "mitigated"),
+        # second round, written blind, 43/60 on first contact
+        ("pagerduty woke me up: checkout latency", "alert_firing"),
+        ("grafana is screaming about 5xx on auth", "alert_firing"),
+        ("the disk alert stopped", "alert_resolved"),
+        ("the alert stopped being useful months ago", "other"),
     ],
     "5 recaps and schedules": [
         ("we shipped 2.4.0 at 09:10, which lines up with the first errors", "other"),
@@ -74,6 +102,9 @@ FAMILIES: dict[str, list[tuple[str, str]]] = {
         ("rolling back 2.4.0, which is when this started", "rollback"),
         ("let's wait for the next deploy window", "decision"),
         ("deploying payments 2.4.1 to prod now", "deploy"),
+        # second round, written blind, 43/60 on first contact
+        ("we deployed 2.3.0 right before the errors started", "other"),
+        ("users were fine during the last outage", "other"),
     ],
     "6 decisions without let's": [
         ("p2 -> p1, checkout is fully down for EU", "decision"),
@@ -105,6 +136,9 @@ FAMILIES: dict[str, list[tuple[str, str]]] = {
         ("not recovered yet, p99 still at 4s", "other"),
         ("isn't fully mitigated, EU still erroring", "other"),
         ("are users fine?", "other"),
+        # second round, written blind, 43/60 on first contact
+        ("checkout works for everyone again", "mitigated"),
+        ("signups flowing normally again", "mitigated"),
     ],
     "9 informal closing": [
         ("I guess that's it. closing the incident.", "resolved"),
@@ -113,6 +147,9 @@ FAMILIES: dict[str, list[tuple[str, str]]] = {
         # near misses
         ("I think we can close soon", "other"),
         ("closing the laptop, back tomorrow", "other"),
+        # second round, written blind, 43/60 on first contact
+        ("calling it: incident over", "resolved"),
+        ("calling it: we roll back", "decision"),
     ],
 }
 
