@@ -149,6 +149,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"using|through) (?:the |a )?(?:feature[- ])?(?:flag|toggle)|"
             r"\b(?:está|esta|estão|están|est|sont|ist|sind|läuft) (?:(?:já|ya|déjà|jetzt|schon|agora|ahora|bereits) )?"
             r"(?:em|en|in|no|na) (?:produ[cç][ãa]o|producción|produktion|prod|production)\b|"
+            r"\b(?:is|are) now (?:on|running) v?\d{1,4}\.\d|\b(?:is|are) (?:on|running) v?\d{1,4}\.\d[\w.-]{0,20} now\b|"
             r"\b(?:foi|fue|ging) (?:para |a |en |in )?(?:a |la )?(?:produ[cç][ãa]o|producción|produktion|prod|live)\b"
         ),
     ),
@@ -199,6 +200,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"monitors?|dashboards?|phones?|#[\w-]{0,40}alert[\w-]{0,40})\b.{0,20}?\b(?:blowing up|blew up|lighting up|"
             r"lit up(?! green)|screaming|going (?:crazy|nuts|wild)|freaking out|spamming|exploding|popping off)\b|"
             r"\b(?:alert|alarm|page|monitor)s? (?:on|for) [\w.-]{1,40} (?:again|firing|just now|now)\b|"
+            r"\b(?:users|customers|clients|merchants|people)\b (?:are |keep |have been |started )?(?:complaining|reporting|"
+            r"tweeting|writing in|opening tickets|calling support)\b|"
             r"\b(?:pagerduty|pager|opsgenie|pd|phone)\b.{0,10}?\b(?:woke (?:me|us)|rang|buzz(?:ed|ing)|called me)\b|"
             r"\balarm\w* (?:\w+ ){0,3}?(?:feuert|schlägt an|ist rot)\b|\balert\w* (?:\w+ ){0,3}?(?:activ[ao]|disparando|"
             r"disparou|en cours|feuert|sonne|sonnent|suena|suenan|klingelt)\b|"
@@ -222,7 +225,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"available)\b|\bcan'?t (?:log ?in|check ?out|connect|load|pay|reach)\b|est(?:á|a) ca[íi]d[oa]|"
             r"est en panne|\bcaiu\b|fora do ar|ist (?:komplett )?down|alarm ausgelöst|"
             r"\b(?:error rate|errors|5xx|latency|cpu|memory|mem|p99|p95|p50|disk|queue(?: depth)?|lag|load|heap|"
-            r"connections)(?: rate)?(?: (?:on|for|in|of) (?:the )?[\w.-]{1,30})? (?:is |are |has |have |just )?(?:spik\w+|"
+            r"connections)(?: rate)?(?: (?:on|for|in|of) (?:the )?[\w./-]{1,30})? (?:is |are |has |have |just )?(?:spik\w+|"
             r"went through the roof|through the roof|off the charts|climbing|skyrocket\w*|pegged|maxed|jump\w*|"
             r"at \d{2,3} ?%|up to \d|(?:crossed|crossing|exceed\w*|breach\w*|above|over|hit|hitting|past) \d)|"
             r"\b(?:just |still |now )?(?<!stopped )(?<!no longer )(?<!not )(?<!never )"
@@ -258,6 +261,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"the page )?in (?:pagerduty|pd|opsgenie|datadog)\b|\b(?:pages|alerts|alarms|paging) (?:have |"
             r"has )?stopped\b|\b(?:alert|alarm|page|monitor) (?:has )?(?:stopped|gone quiet|went quiet)\b(?! \w+ing)|\bmonitor (?:has )?recovered\b|\b(?:alert|alerts|monitor|alarm|alarms|page)\b.{0,30}?"
             r"\b(?:cleared|auto-?resolved|resolved itself|recovered|went green|turned green|back to ok)\b|"
+            r"\b(?:pd|pagerduty|opsgenie|datadog|grafana|sentry)\b (?:says|shows|marked (?:it|the \w+)(?: as)?|has) (?:it )?"
+            r"(?:resolved|recovered|cleared|green)\b|"
             r"\bno (?:more |further )?(?:pages|alerts|alarms)\b(?!,? (?:please|pls|plz))|\balertas? (?:\w+ ){0,3}?(?:se )?(?:resolvi\w*|resuelt\w*|normaliz\w*|apag\w*|cerrad\w*|fechad\w*)|"
             r"\b(?:alarme?|warnung(?:en)?) (?:[\w.-]+ ){0,3}?(?:aufgehoben|weg|grün|résolue?|levée?|beendet|behoben|erledigt)|\balerte (?:\w+ ){0,3}?(?:résolue|levée|(?:est )?(?:repass|revenu)\w* au vert)"
         ),
@@ -267,6 +272,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         factored(
             # Things working now, customers unaffected, a feature back for its users; Hindi-English.
             r"\b(?:works?|working|fine|ok|okay|good|healthy|normal|unaffected)(?: again)? now\b|"
+            r"\b(?:error rate|errors|5xx|latency|p99|p95|cpu|timeouts)(?: rate)? (?:is |are )?(?:now )?(?:back )?(?:under|below) "
+            r"\d|\bwe'?re back(?:[,.!]|$)|"
             r"\b(?:customers|users|clients)\b.{0,20}?\b(?:unaffected|no longer (?:affected|impacted))\b|"
             # Recovery as its users' outcome ("users fine", "logins succeed again"), a mitigation done.
             r"(?<!not )\b(?:users?|customers?|clients?|usuarios|clientes|utilisateurs|nutzer|kunden)\b (?:are |is |look |"

@@ -86,6 +86,13 @@ UNRELATED = factored(
     r"|\b(?:dashboards?|graphs?|grafana|logs?|traces?|metrics?|panel|query|kibana|splunk) (?:shows?|showing|"
     r"says|said|indicates?|suggests?)\b|\bhere'?s the\b"
 )
+# A generic or habitual statement is no event ("deploying on fridays is a bad idea in general", "the deploy
+# pipeline takes 40 minutes"), nor is something said to be unrelated or planned maintenance.
+HABITUAL = factored(
+    r"\b(?:in general|generally|usually|typically|every time|on (?:mondays|tuesdays|wednesdays|thursdays|fridays|"
+    r"weekends)|takes? (?:about |around |like |over |up to )?\d{1,3} ?(?:s|sec|secs|seconds|m|min|mins|minutes|h|hours?)|"
+    r"(?:is|are) (?:a )?(?:bad|good|terrible) idea|unrelated|not related|for maintenance|(?:planned|scheduled) maintenance)\b"
+)
 # A no-op sync or plan ("sync: no changes", "No changes detected", "already up to date") is no event;
 # "no changes until …" / "no further changes" stays a hold (decision).
 NOOP = factored(
@@ -107,6 +114,7 @@ GUARDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("social", SOCIAL),
     ("unrelated", UNRELATED),
     ("noop", NOOP),
+    ("habitual", HABITUAL),
 )
 # A clause pointing back at the one before it as evidence: "we deployed 3.1.0 around 14:02, which is when
 # this started". After a past event it makes that event a recap (human.phrase_kind).

@@ -160,6 +160,27 @@ CASES = [
 ]
 
 
+# Third round, written blind and aimed at `other` (36/44 on first contact): habitual and generic
+# statements, maintenance said to be unrelated, user reports, a tool saying its page resolved.
+ROUND_3: list[tuple[str, str]] = [
+    ("the deploy pipeline takes 40 minutes, that's why it's slow", "other"),
+    ("deploying on fridays is a bad idea in general", "other"),
+    ("staging is down for maintenance, unrelated", "other"),
+    ("we usually roll back the cdn config by hand", "other"),
+    ("do we have a runbook for reverting the cdn config", "other"),
+    ("the rollback button in argo is greyed out for me", "other"),
+    ("fwiw the alert threshold is 5%", "other"),
+    ("users are complaining on twitter about slow checkout", "alert_firing"),
+    ("merchants keep reporting failed payouts", "alert_firing"),
+    ("5xx on /api/orders spiking since 10:40", "alert_firing"),
+    ("prod is on 7.3.1 now", "deploy"),
+    ("PD says resolved for the latency page", "alert_resolved"),
+    ("looks like we're back, error rate under 1%", "mitigated"),
+    ("p95 now below 400ms", "mitigated"),
+]
+CASES += [pytest.param(text, kind, id=f"3rd round: {text[:40]}") for text, kind in ROUND_3]
+
+
 @pytest.mark.parametrize(("text", "kind"), CASES)
 def test_family_variant(text: str, kind: str) -> None:
     is_bot = text.startswith("Alert ")
