@@ -9,7 +9,7 @@ from bot.capture.regex_factor import factored
 # --- event rules, in contract order ----------------------------------------------------------
 ROLLBACK_VERB = (
     # Misspelt as typed in a hurry ("rolbak", "rollbak"), like the spelling it stands for.
-    r"rol{1,2}(?:ing|in|ed|s)?\s?-?ba(?:ck|k)|rol{1,2}ba(?:ck|k)s?|revert(?:ing|ed|s)?|(?:undo(?:ing)?|undid) (?:the |that |"
+    r"rol{1,2}(?:ing|in|ed|s)?\s?-?ba(?:ck|k)|rol{1,2}ba(?:ck|k)s?|revert(?:ing|ed|s)?|(?:un-?do(?:ing)?|un-?did) (?:the |that |"
     r"this |last |latest |previous |my |our ){0,3}(?:[\w-]{1,20}'s )?(?:deploy\w*|release|rollout|change|merge|commit|"
     r"upgrade|flag|flip|toggle|config|patch|migration|bump|push|hotfix|update)|"
     # Returning to the artefact that ran before ("going back to the previous image"), and its ES/PT/FR/DE forms.
@@ -20,7 +20,10 @@ ROLLBACK_VERB = (
     r"imagem|image|release) (?:anterior|précédente|vorherigen?|alten?|previa)|(?:a la|para a|à la|sur la|sur l'|zur) ?"
     r"(?:versión|versão|version|imagen|imagem|image|release|build) (?:anterior|précédente|previa|vorherigen)|"
     r"auf (?:die |das |den )?(?:alte|vorherige|letzte stabile|letzte gute|letzte)n? (?:version|image|release|build)|(?<![\w./])rb(?:'?d|'?ing)?(?![\w-])|back(?:ing|"
-    r"ed)? out|zurückgerollt|zurückrollen|zurücksetzen|zurückgesetzt|roll(?:en|t) (?:\w+ )?zurück|revertimos|revertir|revirtiendo|revertido|reverter|"
+    r"ed)? out|zurückgerollt|zurückrollen|zurücksetzen|zurückgesetzt|roll(?:e|en|t|te|ten) (?:[\w.-]+ ){0,3}?zurück|"
+    # Undoing a deploy or change in ES/PT/FR/DE ("desfazendo o deploy", "on annule le déploiement").
+    r"(?:desfaz\w*|desfiz\w*|deshac\w*|deshic\w*|annul\w*)\b.{0,20}?\b(?:deploy\w*|despliegue|déploiement|release|"
+    r"mise en prod|cambio|mudança|changement|config\w*)|(?:deploy\w*|änderung|release) (?:\w+ ){0,2}rückgängig|revertimos|revertir|revirtiendo|revertido|reverter|"
     r"revertendo|revertemos|retour arrière|on revient|restor(?:e|ed|ing) (?:the )?(?:previous|prior|old|last known good|"
     r"last good)|downgrad(?:e|ing|ed)|reviens|revenons"
 )
@@ -83,13 +86,18 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"restart\w*|fail ?over|failover|scal(?:e|ing)|drain\w*|touch\w*|delet\w*|page|escalat\w*|despleg\w*|"
             r"d[ée]ploy\w*|red[ée]ploy\w*|d[ée]ploi\w*|red[ée]ploi\w*|ausroll\w*)\b|"
             r"\bne (?:\w+ ){0,2}?(?:re)?d[ée]ploi\w* (?:pas|plus|rien)\b|"
+            # Permission given or a freeze lifted is a call too: "it's now ok to deploy again".
+            r"\b(?:ok|okay|safe|clear|cleared|free|allowed) to (?:re)?(?:deploy|ship|release|merge|roll ?back|revert|promote)\b|"
+            r"\bfreeze (?:is |has been )?(?:lifted|over)\b|\bunfreez\w*|"
             r"\b(?:code|deploy|change|release|merge) freeze\b|\bfreez(?:e|ing) (?:all |any |the )?(?:deploys|deployments|merges|"
             r"changes)|\b(?:hold(?:ing)?|paus(?:e|ing)|block(?:ing)?|halt(?:ing)?|suspend(?:ing)?) (?:all |the |any |our |this )?"
             r"(?:deploy|deployment|release|merge|change|rollout|rollback)s?\b|"
             r"\b(?:deploys|deployments|releases|merges|changes) (?:are |stay )?(?:now )?(?:paused|frozen|on hold|blocked|"
             r"halted|suspended)\b|"
             r"\b(?:" + FUTURE + r")(?!\w).{0,50}?\b(?:" + ACTION + r")|"
-            r"\b(?:if|wenn|falls|si)\b.{0,80}\b(?:" + ROLLBACK_VERB + r"|fail ?over|page|escalate)\b|"
+            r"\b(?:if|wenn|falls|si|caso|quand|sobald|se (?=(?:o|a|os|as|el|la|los|las)\s))\b.{0,80}\b(?:"
+            + ROLLBACK_VERB
+            + r"|fail ?over|page|escalate)\b|"
             r"\b(?:" + ROLLBACK_VERB + r"|fail ?over)\b.{0,30}?\b(?:if|unless|when|wenn|falls|sofern|si)\s|"
             r"\b(?:sev|p) ?-?\d ?(?:->|→|=>) ?(?:sev|p) ?-?\d\b|"
             r"\bsev(?:erity)? ?-?\d? (?:is |has been |was )?(?:lowered|raised|bumped|downgraded|upgraded|reduced|"
@@ -203,7 +211,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:users|customers|clients|merchants|people)\b (?:are |keep |have been |started )?(?:complaining|reporting|"
             r"tweeting|writing in|opening tickets|calling support)\b|"
             r"\b(?:pagerduty|pager|opsgenie|pd|phone)\b.{0,10}?\b(?:woke (?:me|us)|rang|buzz(?:ed|ing)|called me)\b|"
-            r"\balarm\w* (?:\w+ ){0,3}?(?:feuert|schlägt an|ist rot)\b|\balert\w* (?:\w+ ){0,3}?(?:activ[ao]|disparando|"
+            r"\balarm\w* (?:[\w.-]+ ){0,5}?(?:feuert|schlägt an|ist rot|ausgelöst)\b|\balert\w* (?:\w+ ){0,3}?(?:activ[ao]|disparando|"
             r"disparou|en cours|feuert|sonne|sonnent|suena|suenan|klingelt)\b|"
             r"\bdown (?:hai|hain|ho gaya|ho gayi)\b|\bpaged (?:me|us)\b|\b(?:is|are) alerting\b|\balerts? fire\b|\b(?:alert|alarm|pager|monitor)s?\b.{0,40}?\b(?:going|went|goes) off\b|"
             r"\b(?:synthetics?|health ?checks?|probes?|uptime checks?|monitors?|checks)\b.{0,40}?\b(?:failing|failed|"
@@ -216,7 +224,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?<!rate )(?<!errors )(?<!latency )(?<!5xx )(?<!traffic )(?<!load )\b(?:is|are) (?:completely |"
             r"totally |hard )?(?:down\b(?!\s{0,2}(?:to|by|\d))|failing|erroring|on fire|unreachable|timing out|"
             r"throwing)|\b(?:error rate|errors|5xx|latency|cpu|memory|p99|p95|disk|queue|lag)s?(?: rate)? (?:is |"
-            r"are )?(?:spik(?:ing|ed)|through the roof|climbing|elevated|up to|at \d)|\bspike in\b|\boutage\b(?! (?:is|was|has) (?:now )?(?:over|ended|resolved))|"
+            r"are )?(?:spik(?:ing|ed)|through the roof|climbing|elevated|up to|at [1-9])|\bspike in\b|\boutage\b(?! (?:is|was|has) (?:now )?(?:over|ended|resolved))|"
             r"\balarms? (?:is |are )?(?:fir|went|going)|\b(?:returning|throwing|serving) (?:5\d\d|5xx|errors?|"
             r"timeouts?)|\bgot (?:an |a |the )?(?:alert|page|alarm)\b|\bpaging (?:again |still )?(?:for|about)\b|"
             r"\b(?:error rate|errors|5xx|latency|cpu|memory|p99|p95|disk|queue|lag|timeouts)s?(?: rate)? (?:has |"
@@ -238,7 +246,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # Literal first, who says it checked behind: `re` rejects most positions on one character.
             r"\bseeing(?:(?<=^seeing)|(?<=i'm seeing)|(?<=im seeing)|(?<=i am seeing)|(?<=we're seeing)|"
             r"(?<=we are seeing)|(?<= are seeing)|(?<=still seeing)|(?<=also seeing)|(?<=now seeing)|"
-            r"(?<=users seeing)|(?<=customers seeing)) (?:a (?:lot|bunch|ton) of |lots of |many |some |more |a few |"
+            r"(?<=users seeing)|(?<=customers seeing)) (?:a (?:lot|bunch|ton|wall|flood|burst|wave|stream|storm) of |lots of |tons of |loads of |many |some |more |a few |"
             r"(?:a )?spikes? (?:of|in) |elevated |high |increased |intermittent )?(?:5\d\ds?|5xxs?|errors?|"
             r"error rates?|timeouts?|failures|failed \w+|latency|crash\w*|ooms?|exceptions|restarts|packet loss)\b"
             r"(?! (?:drop|dropping|decreas|go(?:ing)? down|fall|recover|subsid|clear|stop|disappear|gone)\w*)|"
@@ -273,7 +281,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # Things working now, customers unaffected, a feature back for its users; Hindi-English.
             r"\b(?:works?|working|fine|ok|okay|good|healthy|normal|unaffected)(?: again)? now\b|"
             r"\b(?:error rate|errors|5xx|latency|p99|p95|cpu|timeouts)(?: rate)? (?:is |are )?(?:now )?(?:back )?(?:under|below) "
-            r"\d|\bwe'?re back(?:[,.!]|$)|"
+            r"\d|\bwe'?re back(?:[,.!]|$)|\bnow (?:back to )?(?:ok|okay|fine|healthy|normal|green|stable)\b(?! to\b)|"
             r"\b(?:customers|users|clients)\b.{0,20}?\b(?:unaffected|no longer (?:affected|impacted))\b|"
             # Recovery as its users' outcome ("users fine", "logins succeed again"), a mitigation done.
             r"(?<!not )\b(?:users?|customers?|clients?|usuarios|clientes|utilisateurs|nutzer|kunden)\b (?:are |is |look |"
@@ -299,7 +307,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"to normal)|back up\b|up again|out of the woods|caught up|\bback (?:at|under|below|above|to) \d|"
             r"(?:we'?re|is|are|looks?) stable\b|\b(?:5\d\ds|5xxs?|errors|timeouts|crashes|restarts|"
             r"pages) (?:have |has )?stopped\b|\b(?:can|able to) (?:\w+ ){0,2}\w+ again\b|(?:queue|backlog|"
-            r"lag) (?:is |has )?(?:drained|cleared|recovered|gone|back to normal)|restored|"
+            r"lag)s? (?:is |are |has |have )?(?:drained|cleared|recovered|gone|back to normal)|restored|"
             r"bleeding (?:has )?stopped|wieder (?:normal|stabil|da)|funktioniert wieder|"
             r"volvi[óo] a la normalidad|ya funciona|normalizado|revenu à la normale|de nouveau (?:stable|normal)|"
             r"voltou ao normal|normalizou|impact (?:is |was )?over|(?:stable|healthy|green|clean|quiet|fine) for "
@@ -323,10 +331,10 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"ing)\b|(?<!is )(?<!are )(?<!was )(?<!been )\bresolved[.!]?$|(?<!before )(?<!then )(?<!until )(?<!prior to )\bclosing[.!]?$|"
             r"\b(?:incident|inc|issue|outage|problem|this|it|everything|that)\b(?: \w+){0,2} is (?:now |fully )?(?:resolved|over)\b|"
             r"\bclosed out\b|\b(?:call|calling|consider|declar\w*) (?:this|it|the incident) (?:resolved|closed|over)\b|\bstand(?:ing)? down\b|\b(?:incident|inc)\b.{0,12}?\b(?:close|resolve) kar\w*|erledigt|resuelto|cerramos|cerrado|résolu|"
-            r"\bclos\b|resolvido|encerrado|encerrando|geschlossen|gelöst|\bincident\b.{0,10}\b(?:fermé|clôturé)|"
+            r"\bclos\b|c'est réglé|resolvido|encerrado|encerrando|geschlossen|gelöst|\bincident\b.{0,10}\b(?:fermé|clôturé)|"
             r"\b(?:incident|incidente|vorfall|störung)\b.{0,15}?\b(?:terminé|clos|clôturé|fermé|réglé|beendet|"
             r"abgeschlossen|erledigt|finalizado|terminado|fechado)\b|\b(?:fechando|fechamos|cerrando|clôturons|"
-            r"on clôture|je clôture|je ferme|schließen|schließe)\b.{0,15}?\b(?:incident\w*|vorfall|störung)"
+            r"on clôture|je clôture|je ferme|on ferme|nous fermons|schließen|schließe)\b.{0,15}?\b(?:incident\w*|vorfall|störung)"
         ),
     ),
 )

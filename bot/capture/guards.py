@@ -38,7 +38,7 @@ RECAP = factored(
     r"back in (?:\d{4}|the day)|"
     r"recap|summary|for context|for the record|as a reminder|reminder|previously|the other day|in the past|"
     r"timeline|history|(?:second|third|fourth|\d{1,2}(?:nd|rd|th)) time|this (?:month|quarter|year)|"
-    r"for reference|for the post-?mortem|for the pm|notes? for|gestern|ayer|hier|ontem|fyi,? (?:on|in) inc)\b|"
+    r"for reference|for the post-?mortem|for the pm|notes? for|(?<!von )gestern|(?<!de )ayer|(?<!d')hier|(?<!de )ontem|fyi,? (?:on|in) inc)\b|"
     # A message relayed from elsewhere: "forwarding from #payments: …", "from #payments-eng: …".
     r"^(?:forwarding|forwarded|relaying|cross-?posting|fwd)\b|^from #[\w-]{1,80}:"
 )
@@ -87,11 +87,15 @@ UNRELATED = factored(
     r"says|said|indicates?|suggests?)\b|\bhere'?s the\b"
 )
 # A generic or habitual statement is no event ("deploying on fridays is a bad idea in general", "the deploy
-# pipeline takes 40 minutes"), nor is something said to be unrelated or planned maintenance.
+# pipeline takes 40 minutes"), nor is something said to be unrelated or planned maintenance, nor a past
+# event judged.
 HABITUAL = factored(
     r"\b(?:in general|generally|usually|typically|every time|on (?:mondays|tuesdays|wednesdays|thursdays|fridays|"
     r"weekends)|takes? (?:about |around |like |over |up to )?\d{1,3} ?(?:s|sec|secs|seconds|m|min|mins|minutes|h|hours?)|"
-    r"(?:is|are) (?:a )?(?:bad|good|terrible) idea|unrelated|not related|for maintenance|(?:planned|scheduled) maintenance)\b"
+    r"(?:is|are) (?:a )?(?:bad|good|terrible) idea|unrelated|not related|for maintenance|(?:planned|scheduled) maintenance|"
+    # A past event judged, not announced: "yesterday's deploy was fine", "o deploy de ontem estava ok".
+    r"(?:was|were|estava|estaba|fue|war|était) (?:totally |perfectly |completely )?(?:fine|ok|okay|clean|good|smooth|"
+    r"uneventful|bien|bem|gut))\b"
 )
 # A no-op sync or plan ("sync: no changes", "No changes detected", "already up to date") is no event;
 # "no changes until …" / "no further changes" stays a hold (decision).

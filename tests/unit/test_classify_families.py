@@ -181,6 +181,33 @@ ROUND_3: list[tuple[str, str]] = [
 CASES += [pytest.param(text, kind, id=f"3rd round: {text[:40]}") for text, kind in ROUND_3]
 
 
+# Fourth round, written blind across languages (38/47 on first contact): first-person and undo forms
+# of rollback in DE/PT/FR, a PT conditional, a German alarm with words between, a drained queue.
+ROUND_4: list[tuple[str, str]] = [
+    ("ich rolle payments auf 2.1.0 zurück", "rollback"),
+    ("desfazendo o deploy de ontem do gateway", "rollback"),
+    ("on annule le déploiement de ce matin", "rollback"),
+    ("un-did the config push for edge", "rollback"),
+    ("Alarm für hohe Latenz auf search ausgelöst", "alert_firing"),
+    ("seeing a wall of 504s from the edge", "alert_firing"),
+    ("c'est réglé, on ferme l'incident", "resolved"),
+    ("se o erro continuar, fazemos rollback", "decision"),
+    ("queues drained, lag at 0", "mitigated"),
+    # near misses
+    ("o deploy de ontem estava ok", "other"),
+    ("la alerta se resolvió sola", "alert_resolved"),
+    ("lag at 40k and climbing", "alert_firing"),
+    ("in the last incident we reverted too late imo", "other"),
+    ("the sentry alert from this morning was a false positive", "other"),
+    ("yesterday's deploy was fine", "other"),
+    ("the rollback was clean, no data loss", "other"),
+    ("checkout was down, now ok", "mitigated"),
+    ("it's now ok to deploy again", "decision"),
+    ("is it safe to deploy again?", "other"),
+]
+CASES += [pytest.param(text, kind, id=f"4th round: {text[:40]}") for text, kind in ROUND_4]
+
+
 @pytest.mark.parametrize(("text", "kind"), CASES)
 def test_family_variant(text: str, kind: str) -> None:
     is_bot = text.startswith("Alert ")
