@@ -120,7 +120,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         factored(
             r"\b(?:"
             + ROLLBACK_VERB
-            + r")|\b(?:back|again) (?:on|to) (?:version |release )?v?\d{1,6}\.\d(?![\d.]*\s?%)"
+            + r")|\b(?:back|again) (?:on|to) (?:version |release )?v?\d{1,6}\.\d(?![\d.]*\s?%)|"
+            # A canary or rollout pulled back: "taking the canary down to 0%", "aborting the canary".
+            r"\b(?:canary|rollout)\b.{0,20}?\b(?:back |down )?to 0 ?%|\b(?:abort|pull|kill)(?:ing|ed)? (?:the )?(?:canary|rollout)\b"
         ),
     ),
     (
@@ -167,7 +169,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # Taking the work ("taking this one"), and Hindi-English "main dekh raha hoon".
             r"\bpick(?:ing|ed)? (?:this|it|that)(?: one)? up\b|\b(?:will|let me|lemme|gonna) (?:take a look|have a look|"
             r"look|check|dig)\b|\b(?:taking|grabbing|claiming) (?:this|it|that)(?: one)?\b(?! (?:to|offline|off|back|out|as|into|over)\b)|"
-            r"^mine[.!]?$|\b(?:i'?ll|i will|i) own (?:this|it)\b|\bowning (?:this|it)\b|"
+            r"^(?::[\w+-]{1,30}: ?|[^\w\s]{1,4} ?)?mine[.!]?$|\b(?:i'?ll|i will|i) own (?:this|it)\b|\bowning (?:this|it)\b|"
             # An "ack" clause inside a line ("sry on phone, ack, laptop in 10"), arriving ("laptop in 10",
             # "I'm here, starting to look").
             r"[,;.!] (?:ack|acked|ack'?d|acking)(?:[,;.!]|$)|\b(?:laptop|online|at (?:my |a )?(?:desk|keyboard|computer)) "
@@ -208,6 +210,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"monitors?|dashboards?|phones?|#[\w-]{0,40}alert[\w-]{0,40})\b.{0,20}?\b(?:blowing up|blew up|lighting up|"
             r"lit up(?! green)|screaming|going (?:crazy|nuts|wild)|freaking out|spamming|exploding|popping off)\b|"
             r"\b(?:alert|alarm|page|monitor)s? (?:on|for) [\w.-]{1,40} (?:again|firing|just now|now)\b|"
+            r"\b(?:getting|being|got|been) (?:hammered|flooded|slammed|swamped|buried|hit hard) (?:with|by)\b|"
+            r"\b(?:is|are) (?:super |really |very |extremely |painfully |crazy )?(?:slow|sluggish|unusable|broken|flaky)"
+            r"(?= (?:for (?:every|all|most|many|some|users|customers)|right now|everywhere|across))|"
             r"\b(?:users|customers|clients|merchants|people)\b (?:are |keep |have been |started )?(?:complaining|reporting|"
             r"tweeting|writing in|opening tickets|calling support)\b|"
             r"\b(?:pagerduty|pager|opsgenie|pd|phone)\b.{0,10}?\b(?:woke (?:me|us)|rang|buzz(?:ed|ing)|called me)\b|"

@@ -29,7 +29,7 @@ HEDGE = factored(
     r"\b(?:maybe|perhaps|possibly|might|could be|probably|i think|i guess|i suspect|suspect|my guess|"
     r"hypothesis|suspected|likely|not sure|i don'?t think|i do not think|not convinced|i doubt|lines? up with|"
     r"correlat\w*|coincides?|i wonder|wondering|seems like|i bet|theory|root cause|caused|broke|culprit|"
-    r"to blame|happened|imo|imho|in my opinion|vielleicht|quizás|quizas|tal vez|peut-être|talvez)\b"
+    r"to blame|happened|imo|imho|in my opinion|afaik|as far as i know|iirc|vielleicht|quizás|quizas|tal vez|peut-être|talvez)\b"
 )
 RECAP = factored(
     r"\b(?:yesterday(?!'s)|last (?:night|week|time|month|year|incident|outage|page|sev ?\d?|quarter|sprint|monday|tuesday|wednesday|thursday|friday|saturday|"

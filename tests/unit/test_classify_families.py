@@ -208,6 +208,27 @@ ROUND_4: list[tuple[str, str]] = [
 CASES += [pytest.param(text, kind, id=f"4th round: {text[:40]}") for text, kind in ROUND_4]
 
 
+# Fifth round, written blind in channel style (41/48 on first contact): a canary pulled back, being
+# hammered with errors, slow for everyone, an emoji before "mine", "afaik" and "nobody deployed".
+ROUND_5: list[tuple[str, str]] = [
+    ("taking the canary down to 0%, it's bad", "rollback"),
+    ("aborting the canary for search 3.1.0", "rollback"),
+    ("we're getting hammered with 429s from the auth service", "alert_firing"),
+    ("search is super slow for everyone right now", "alert_firing"),
+    ("🙋 mine", "ack"),
+    ("afaik nobody deployed anything today", "other"),
+    ("no one touched prod since friday", "other"),
+    # near misses
+    ("no one touch prod please", "decision"),
+    ("CI is slow today", "other"),
+    ("set the flag to 0% for now", "deploy"),
+    ("I think we should roll back", "other"),
+    ("did anyone ack the page", "other"),
+    ("how long until the rollback finishes", "other"),
+]
+CASES += [pytest.param(text, kind, id=f"5th round: {text[:40]}") for text, kind in ROUND_5]
+
+
 @pytest.mark.parametrize(("text", "kind"), CASES)
 def test_family_variant(text: str, kind: str) -> None:
     is_bot = text.startswith("Alert ")
