@@ -94,8 +94,9 @@ HABITUAL = factored(
     r"weekends)|takes? (?:about |around |like |over |up to )?\d{1,3} ?(?:s|sec|secs|seconds|m|min|mins|minutes|h|hours?)|"
     r"(?:is|are) (?:a )?(?:bad|good|terrible) idea|unrelated|not related|for maintenance|(?:planned|scheduled) maintenance|"
     # A past event judged, not announced: "yesterday's deploy was fine", "o deploy de ontem estava ok".
-    r"(?:was|were|estava|estaba|fue|war|était) (?:totally |perfectly |completely )?(?:fine|ok|okay|clean|good|smooth|"
-    r"uneventful|bien|bem|gut))\b"
+    r"(?:was|were|estava|estaba|fue|foi|war|était|s'est|lief) (?:totally |perfectly |completely |bien |super |sehr )?"
+    r"(?:fine|ok|okay|clean|good|smooth|uneventful|bien|bem|gut|tranquilo|tranquila|unauffällig|ruhig|passée?|sin problemas|"
+    r"sem problemas))\b"
 )
 # A no-op sync or plan ("sync: no changes", "No changes detected", "already up to date") is no event;
 # "no changes until …" / "no further changes" stays a hold (decision).

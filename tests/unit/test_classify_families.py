@@ -229,6 +229,30 @@ ROUND_5: list[tuple[str, str]] = [
 CASES += [pytest.param(text, kind, id=f"5th round: {text[:40]}") for text, kind in ROUND_5]
 
 
+# Sixth round, written blind in PT/ES/FR/DE, one line per kind and a recap each (24/36 on first
+# contact): severity changes, "can … again", alerts going off and a past deploy judged, per language.
+ROUND_6: list[tuple[str, str]] = [
+    ("subi a versão 2.4.0 em produção", "deploy"),
+    ("tô olhando", "ack"),
+    ("vamos a escalar a sev1", "decision"),
+    ("on passe en sev1", "decision"),
+    ("wir eskalieren auf sev1", "decision"),
+    ("los usuarios ya pueden pagar otra vez", "mitigated"),
+    ("tout refonctionne normalement", "mitigated"),
+    ("l'alerte CPU s'est déclenchée sur db-1", "alert_firing"),
+    ("Alarm für CPU auf db-1 ist angegangen", "alert_firing"),
+    ("o deploy de sexta foi tranquilo", "other"),
+    ("le déploiement d'hier s'est bien passé", "other"),
+    ("das Deployment von gestern war unauffällig", "other"),
+    # near misses
+    ("le service a subi une panne hier soir", "other"),
+    ("¿alguien sabe quién desplegó ayer?", "other"),
+    ("hicimos rollback de checkout a la 1.4.2", "rollback"),
+    ("wir haben checkout auf 1.4.2 zurückgerollt", "rollback"),
+]
+CASES += [pytest.param(text, kind, id=f"6th round: {text[:40]}") for text, kind in ROUND_6]
+
+
 @pytest.mark.parametrize(("text", "kind"), CASES)
 def test_family_variant(text: str, kind: str) -> None:
     is_bot = text.startswith("Alert ")
