@@ -56,6 +56,11 @@ ACTION = (
 # A conditional plan may also close or downgrade ("if it stays flat we can call it resolved").
 COND_ACTION = ACTION + r"|call (?:it|this)|close|resolve|mark|downgrade|declare|stand down"
 
+# A level reported with its trend turning down is a recovery, not an alert ("errors at 2% and dropping").
+_TREND_DOWN = r"(?:dropping|falling|decreasing|recovering|going down|improving)"
+_FALLING = r"(?:at|to) [\d.,]{1,8} ?[a-z%]{0,3},? and (?:still )?" + _TREND_DOWN + r"\b"
+_NOT_FALLING = r"(?![\d.,]{0,8} ?[a-z%]{0,3},? and (?:still )?" + _TREND_DOWN + ")"
+
 RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "decision",
@@ -213,6 +218,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"monitors?|dashboards?|phones?|#[\w-]{0,40}alert[\w-]{0,40})\b.{0,20}?\b(?:blowing up|blew up|lighting up|"
             r"lit up(?! green)|screaming|going (?:crazy|nuts|wild)|freaking out|spamming|exploding|popping off)\b|"
             r"\b(?:alert|alarm|page|monitor)s? (?:on|for) [\w.-]{1,40} (?:again|firing|just now|now)\b|"
+            r"\b(?:at|to|over) [\d.,]{1,8} ?[a-z%]{0,3} and (?:still )?(?:climbing|rising|growing|increasing)\b|"
             r"\b(?:getting|being|got|been) (?:hammered|flooded|slammed|swamped|buried|hit hard) (?:with|by)\b|"
             r"\b(?:is|are) (?:super |really |very |extremely |painfully |crazy )?(?:slow|sluggish|unusable|broken|flaky)"
             r"(?= (?:for (?:every|all|most|many|some|users|customers)|right now|everywhere|across))|"
@@ -233,18 +239,24 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?<!rate )(?<!errors )(?<!latency )(?<!5xx )(?<!traffic )(?<!load )\b(?:is|are) (?:completely |"
             r"totally |hard )?(?:down\b(?!\s{0,2}(?:to|by|\d))|failing|erroring|on fire|unreachable|timing out|"
             r"throwing)|\b(?:error rate|errors|5xx|latency|cpu|memory|p99|p95|disk|queue|lag)s?(?: rate)? (?:is |"
-            r"are )?(?:spik(?:ing|ed)|through the roof|climbing|elevated|up to|at [1-9])|\bspike in\b|\boutage\b(?! (?:is|was|has) (?:now )?(?:over|ended|resolved))|"
+            r"are )?(?:spik(?:ing|ed)|through the roof|climbing|elevated|up to|at [1-9]"
+            + _NOT_FALLING
+            + r")|\bspike in\b|\boutage\b(?! (?:is|was|has) (?:now )?(?:over|ended|resolved))|"
             r"\balarms? (?:is |are )?(?:fir|went|going)|\b(?:returning|throwing|serving) (?:5\d\d|5xx|errors?|"
             r"timeouts?)|\bgot (?:an |a |the )?(?:alert|page|alarm)\b|\bpaging (?:again |still )?(?:for|about)\b|"
             r"\b(?:error rate|errors|5xx|latency|cpu|memory|p99|p95|disk|queue|lag|timeouts)s?(?: rate)? (?:has |"
             r"have )?(?:jump(?:ed|ing)|went up|increas(?:ed|ing)|ris(?:ing|en)|rose|doubl(?:ed|ing)|"
-            r"at \d{2,3} ?%)|\b(?:not|isn'?t|aren'?t|won'?t) (?:loading|working|responding|reachable|"
+            r"at \d{2,3} ?%"
+            + _NOT_FALLING
+            + r")|\b(?:not|isn'?t|aren'?t|won'?t) (?:loading|working|responding|reachable|"
             r"available)\b|\bcan'?t (?:log ?in|check ?out|connect|load|pay|reach)\b|est(?:á|a) ca[íi]d[oa]|"
             r"est en panne|\bcaiu\b|fora do ar|ist (?:komplett )?down|alarm ausgelöst|"
             r"\b(?:error rate|errors|5xx|latency|cpu|memory|mem|p99|p95|p50|disk|queue(?: depth)?|lag|load|heap|"
             r"connections)(?: rate)?(?: (?:on|for|in|of) (?:the )?[\w./-]{1,30})? (?:is |are |has |have |just )?(?:spik\w+|"
             r"went through the roof|through the roof|off the charts|climbing|skyrocket\w*|pegged|maxed|jump\w*|"
-            r"at \d{2,3} ?%|up to \d|(?:crossed|crossing|exceed\w*|breach\w*|above|over|hit|hitting|past) \d)|"
+            r"at \d{2,3} ?%"
+            + _NOT_FALLING
+            + r"|up to \d|(?:crossed|crossing|exceed\w*|breach\w*|above|over|hit|hitting|past) \d)|"
             r"\b(?:just |still |now )?(?<!stopped )(?<!no longer )(?<!not )(?<!never )"
             r"(?:fir(?:ing|ed)|triggered|tripped)\b(?! up\b)|\bfailing for (?:all|every|most|many|some|\d)|"
             r"\bne (?:répond|marche|fonctionne|charge) (?:plus|pas)\b|\bno (?:carga|funciona|responde)\b|"
@@ -290,7 +302,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # Things working now, customers unaffected, a feature back for its users; Hindi-English.
             r"\b(?:works?|working|fine|ok|okay|good|healthy|normal|unaffected)(?: again)? now\b|"
             r"\b(?:error rate|errors|5xx|latency|p99|p95|cpu|timeouts)(?: rate)? (?:is |are )?(?:now )?(?:back )?(?:under|below) "
-            r"\d|\bwe'?re back(?:[,.!]|$)|\bnow (?:back to )?(?:ok|okay|fine|healthy|normal|green|stable)\b(?! to\b)|"
+            r"\d|\bwe'?re back(?:[,.!]|$)|\b"
+            + _FALLING
+            + r"|\bnow (?:back to )?(?:ok|okay|fine|healthy|normal|green|stable)\b(?! to\b)|"
             r"\b(?:customers|users|clients)\b.{0,20}?\b(?:unaffected|no longer (?:affected|impacted))\b|"
             # Recovery as its users' outcome ("users fine", "logins succeed again"), a mitigation done.
             r"(?<!not )\b(?:users?|customers?|clients?|usuarios|clientes|utilisateurs|nutzer|kunden)\b (?:are |is |look |"

@@ -253,6 +253,27 @@ ROUND_6: list[tuple[str, str]] = [
 CASES += [pytest.param(text, kind, id=f"6th round: {text[:40]}") for text, kind in ROUND_6]
 
 
+# Seventh round, written blind as longer channel messages with Slack markup (28/30 on first contact;
+# "checkout is down …, we're on it" is an ack by the contract's order, not a miss).
+ROUND_7: list[tuple[str, str]] = [
+    ("p99 for search is at 4s and climbing, alert should fire any minute", "alert_firing"),
+    ("queue depth over 20k and still growing", "alert_firing"),
+    ("<!here> checkout is down for all users, we're on it", "ack"),
+    ("update: the rollback of pricing finished at 10:42, error rate is already dropping", "rollback"),
+    ("hotfix for the null cart bug is in prod now (orders-api 2.8.2)", "deploy"),
+    ("getting reports from support that EU customers can't log in", "alert_firing"),
+    ("both latency monitors are green again", "alert_resolved"),
+    ("everything has been stable for an hour, I'm closing the incident. thanks all!", "resolved"),
+    ("decision time: we're not rolling back, we fix forward with 2.8.2", "decision"),
+    # near misses
+    ("errors at 2% and dropping", "mitigated"),
+    ("the serializer change went out in 2.8.0 on tuesday, that's probably the culprit", "other"),
+    ("lol the alert fired for the staging env too", "other"),
+    ("it's the same bug we saw in march", "other"),
+]
+CASES += [pytest.param(text, kind, id=f"7th round: {text[:40]}") for text, kind in ROUND_7]
+
+
 @pytest.mark.parametrize(("text", "kind"), CASES)
 def test_family_variant(text: str, kind: str) -> None:
     is_bot = text.startswith("Alert ")
