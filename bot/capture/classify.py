@@ -25,11 +25,11 @@ from collections.abc import Sequence
 from bot.capture import refs as R
 from bot.capture.catalogue import ServiceCatalogue
 from bot.capture.cues import declarative, is_log_paste, normalise, split_prose
-from bot.capture.events import ROLLBACK_VERB
 from bot.capture.human import phrase_kind
 from bot.capture.integrations import Message, recognise
 from bot.capture.integrations.common import strip_emphasis
 from bot.capture.rules import Rule
+from bot.capture.verbs import ROLLBACK_VERB
 from bot.domain import Classification, Confidence
 from bot.slack.flatten import slack_to_text
 

@@ -5,61 +5,17 @@ from __future__ import annotations
 import re
 
 from bot.capture.regex_factor import factored
+from bot.capture.verbs import (
+    ACTION,
+    COND_ACTION,
+    DEPLOY_VERB,
+    FALLING,
+    FUTURE,
+    NOT_FALLING,
+    ROLLBACK_VERB,
+)
 
 # --- event rules, in contract order ----------------------------------------------------------
-ROLLBACK_VERB = (
-    # Misspelt as typed in a hurry ("rolbak", "rollbak"), like the spelling it stands for.
-    r"rol{1,2}(?:ing|in|ed|s)?\s?-?ba(?:ck|k)|rol{1,2}ba(?:ck|k)s?|revert(?:ing|ed|s)?|(?:un-?do(?:ing)?|un-?did) (?:the |that |"
-    r"this |last |latest |previous |my |our ){0,3}(?:[\w-]{1,20}'s )?(?:deploy\w*|release|rollout|change|merge|commit|"
-    r"upgrade|flag|flip|toggle|config|patch|migration|bump|push|hotfix|update)|"
-    # Returning to the artefact that ran before ("going back to the previous image"), and its ES/PT/FR/DE forms.
-    r"(?:go(?:ing|es)?|went|back|switch(?:ing|ed)?|pinn?(?:ing|ed)?|return(?:ing|ed)?|revert\w*) (?:back )?to (?:the |our )?"
-    r"(?:previous|prior|old|older|earlier|last (?:known[- ])?good|last stable|last working) (?:image|version|release|build|"
-    r"tag|deploy\w*|config\w*|revision|chart|container|artifact|binary)|"
-    r"(?:volv\w*|volt(?:ando|amos|ar|ei|ou)|revenir|retour|zurück|repass\w*)\b.{0,20}?\b(?:versión|versão|version|imagen|"
-    r"imagem|image|release) (?:anterior|précédente|vorherigen?|alten?|previa)|(?:a la|para a|à la|sur la|sur l'|zur) ?"
-    r"(?:versión|versão|version|imagen|imagem|image|release|build) (?:anterior|précédente|previa|vorherigen)|"
-    r"auf (?:die |das |den )?(?:alte|vorherige|letzte stabile|letzte gute|letzte)n? (?:version|image|release|build)|(?<![\w./])rb(?:'?d|'?ing)?(?![\w-])|back(?:ing|"
-    r"ed)? out|zurückgerollt|zurückrollen|zurücksetzen|zurückgesetzt|roll(?:e|en|t|te|ten) (?:[\w.-]+ ){0,3}?zurück|"
-    # Undoing a deploy or change in ES/PT/FR/DE ("desfazendo o deploy", "on annule le déploiement").
-    r"(?:desfaz\w*|desfiz\w*|deshac\w*|deshic\w*|annul\w*)\b.{0,20}?\b(?:deploy\w*|despliegue|déploiement|release|"
-    r"mise en prod|cambio|mudança|changement|config\w*)|(?:deploy\w*|änderung|release) (?:\w+ ){0,2}rückgängig|revertimos|revertir|revirtiendo|revertido|reverter|"
-    r"revertendo|revertemos|retour arrière|on revient|restor(?:e|ed|ing) (?:the )?(?:previous|prior|old|last known good|"
-    r"last good)|downgrad(?:e|ing|ed)|reviens|revenons"
-)
-DEPLOY_VERB = (
-    r"deploy(?:ing|ed|ment)?|redeploy(?:ing|ed)?|re-deploy(?:ing|ed)?|ship(?:ping|ped)?|releas(?:e|ing|ed)|"
-    r"promot(?:e|ing|ed)|roll(?:ing|ed)? out|rollout|rolled forward|push(?:ing|ed)? (?:the |a |out |our |my )?(?:new |updated |latest )?(?:fix|hotfix|patch|"
-    r"config|change|release|build|image)|hotfix|config change|feature flag|toggl(?:e|ed|ing)|flipp(?:ed|ing)|"
-    r"sync(?:ed|ing)|upgrad(?:e|ing|ed)|desplegando|desplegado|despliegue|desplegamos|implantando|implantado|"
-    r"déploiement|déployé|déploie|déployons|ausgerollt|ausrollen|deployt|deployen|fazendo deploy|subiendo|subindo|subimos|"
-    r"mise en prod|desplegar|patch(?:ed|ing)|hot-?patch(?:ed|ing)?|desplegu[ée]|desplegad[oa]s?|déployée?s?|implant(?:ei|amos|ada)|"
-    r"ausgeliefert|live geschaltet|subi[óu]|subi(?= (?:a|o|as|os|la|el) )"
-)
-FUTURE = (
-    r"let'?s|lets|we'?ll|we will|we are going to|we'?re going to|we should|we need to|we must|we plan to|"
-    r"we'?re gonna|going to|gonna|plan is|plan:|the plan|next step|decision|decided|we'?ve decided|agreed to|"
-    r"proceed|go ahead|green ?light|approved|i'?d rather|we'?d rather|we'?d better|better to|going with|go with|opting for|"
-    r"i'?ll|i will|wir werden|lass uns|wir machen(?! gerade)|vamos a|vamos|on va|"
-    r"nous allons|vou|vamos fazer|decidimos|hemos decidido|on a décidé|nous avons décidé|wir haben entschieden|"
-    r"entschieden|on doit|il faut|wir müssen|wir sollten|tenemos que|hay que|temos que|precisamos"
-)
-ACTION = (
-    rf"{ROLLBACK_VERB}|{DEPLOY_VERB}|fail ?over|failover|fix[ -]forward|roll(?:ing)? forward|scale|"
-    r"restart|drain|disable|enable|flip|push|page|escalate|patch|bump|block|rate.?limit|shed|hold|wait|freeze|"
-    r"pause|cut ?over|switch|redirect|route|keep (?:the )?\w+ (?:off|on|disabled|enabled)|leave|"
-    r"get \w+ (?:on|onto|into) (?:the )?(?:bridge|call|war ?room|huddle)|"
-    # A few verbs per language after "on va", "vamos a", "wir werden" (rollback forms are in ROLLBACK_VERB).
-    r"bascul\w*|redémarr\w*|revenir|d[ée]ployer|red[ée]ployer|geler|umschalten|umstellen|neu starten|einfrieren|"
-    r"desplegar|reiniciar|volver|congelar|voltar|pausar|trocar|cambiar"
-)
-# A conditional plan may also close or downgrade ("if it stays flat we can call it resolved").
-COND_ACTION = ACTION + r"|call (?:it|this)|close|resolve|mark|downgrade|declare|stand down"
-
-# A level reported with its trend turning down is a recovery, not an alert ("errors at 2% and dropping").
-_TREND_DOWN = r"(?:dropping|falling|decreasing|recovering|going down|improving)"
-_FALLING = r"(?:at|to) [\d.,]{1,8} ?[a-z%]{0,3},? and (?:still )?" + _TREND_DOWN + r"\b"
-_NOT_FALLING = r"(?![\d.,]{0,8} ?[a-z%]{0,3},? and (?:still )?" + _TREND_DOWN + ")"
 
 RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -240,14 +196,14 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"totally |hard )?(?:down\b(?!\s{0,2}(?:to|by|\d))|failing|erroring|on fire|unreachable|timing out|"
             r"throwing)|\b(?:error rate|errors|5xx|latency|cpu|memory|p99|p95|disk|queue|lag)s?(?: rate)? (?:is |"
             r"are )?(?:spik(?:ing|ed)|through the roof|climbing|elevated|up to|at [1-9]"
-            + _NOT_FALLING
+            + NOT_FALLING
             + r")|\bspike in\b|\boutage\b(?! (?:is|was|has) (?:now )?(?:over|ended|resolved))|"
             r"\balarms? (?:is |are )?(?:fir|went|going)|\b(?:returning|throwing|serving) (?:5\d\d|5xx|errors?|"
             r"timeouts?)|\bgot (?:an |a |the )?(?:alert|page|alarm)\b|\bpaging (?:again |still )?(?:for|about)\b|"
             r"\b(?:error rate|errors|5xx|latency|cpu|memory|p99|p95|disk|queue|lag|timeouts)s?(?: rate)? (?:has |"
             r"have )?(?:jump(?:ed|ing)|went up|increas(?:ed|ing)|ris(?:ing|en)|rose|doubl(?:ed|ing)|"
             r"at \d{2,3} ?%"
-            + _NOT_FALLING
+            + NOT_FALLING
             + r")|\b(?:not|isn'?t|aren'?t|won'?t) (?:loading|working|responding|reachable|"
             r"available)\b|\bcan'?t (?:log ?in|check ?out|connect|load|pay|reach)\b|est(?:á|a) ca[íi]d[oa]|"
             r"est en panne|\bcaiu\b|fora do ar|ist (?:komplett )?down|alarm ausgelöst|"
@@ -255,7 +211,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"connections)(?: rate)?(?: (?:on|for|in|of) (?:the )?[\w./-]{1,30})? (?:is |are |has |have |just )?(?:spik\w+|"
             r"went through the roof|through the roof|off the charts|climbing|skyrocket\w*|pegged|maxed|jump\w*|"
             r"at \d{2,3} ?%"
-            + _NOT_FALLING
+            + NOT_FALLING
             + r"|up to \d|(?:crossed|crossing|exceed\w*|breach\w*|above|over|hit|hitting|past) \d)|"
             r"\b(?:just |still |now )?(?<!stopped )(?<!no longer )(?<!not )(?<!never )"
             r"(?:fir(?:ing|ed)|triggered|tripped)\b(?! up\b)|\bfailing for (?:all|every|most|many|some|\d)|"
@@ -303,7 +259,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:works?|working|fine|ok|okay|good|healthy|normal|unaffected)(?: again)? now\b|"
             r"\b(?:error rate|errors|5xx|latency|p99|p95|cpu|timeouts)(?: rate)? (?:is |are )?(?:now )?(?:back )?(?:under|below) "
             r"\d|\bwe'?re back(?:[,.!]|$)|\b"
-            + _FALLING
+            + FALLING
             + r"|\bnow (?:back to )?(?:ok|okay|fine|healthy|normal|green|stable)\b(?! to\b)|"
             r"\b(?:customers|users|clients)\b.{0,20}?\b(?:unaffected|no longer (?:affected|impacted))\b|"
             # Recovery as its users' outcome ("users fine", "logins succeed again"), a mitigation done.
