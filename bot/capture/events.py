@@ -175,6 +175,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"lit up(?! green)|screaming|going (?:crazy|nuts|wild)|freaking out|spamming|exploding|popping off)\b|"
             r"\b(?:alert|alarm|page|monitor)s? (?:on|for) [\w.-]{1,40} (?:again|firing|just now|now)\b|"
             r"\b(?:at|to|over) [\d.,]{1,8} ?[a-z%]{0,3} and (?:still )?(?:climbing|rising|growing|increasing)\b|"
+            # Failing in progress, said bare ("checkout 500ing", "api timing out for half the requests").
+            r"\b(?<!stopped )(?<!not )(?<!no longer )(?:timing out|erroring|crash-?looping|crashing|oom-?ing|"
+            r"oomkilled|5\d\d-?ing|5xx-?ing)\b|"
             r"\b(?:getting|being|got|been) (?:hammered|flooded|slammed|swamped|buried|hit hard) (?:with|by)\b|"
             r"\b(?:is|are) (?:super |really |very |extremely |painfully |crazy )?(?:slow|sluggish|unusable|broken|flaky)"
             r"(?= (?:for (?:every|all|most|many|some|users|customers)|right now|everywhere|across))|"
@@ -209,7 +212,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"est en panne|\bcaiu\b|fora do ar|ist (?:komplett )?down|alarm ausgelöst|"
             r"\b(?:error rate|errors|5xx|latency|cpu|memory|mem|p99|p95|p50|disk|queue(?: depth)?|lag|load|heap|"
             r"connections)(?: rate)?(?: (?:on|for|in|of) (?:the )?[\w./-]{1,30})? (?:is |are |has |have |just )?(?:spik\w+|"
-            r"went through the roof|through the roof|off the charts|climbing|skyrocket\w*|pegged|maxed|jump\w*|"
+            r"went through the roof|through the roof|off the charts|climbing|skyrocket\w*|pegged|pinned|saturated|maxed|jump\w*|"
             r"at \d{2,3} ?%"
             + NOT_FALLING
             + r"|up to \d|(?:crossed|crossing|exceed\w*|breach\w*|above|over|hit|hitting|past) \d)|"
@@ -239,8 +242,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # A check or monitor passing again ("synthetics green again", "health check passing again").
             r"\b(?:synthetics?|health ?checks?|probes?|uptime checks?|monitors?)\b.{0,40}?\b(?:passing|green|"
             r"recovered|back up|healthy)\b|"
-            r"\b(?:alert|alerts|monitor|monitors|page|alarm|alarms)(?: has| have| is| are)? (?:cleared|resolved|"
-            r"recovered|auto-?resolved|stopped firing|back to ok|ok now|green|went green|turned green|"
+            r"\b(?:alert|alerts|monitor|monitors|page|alarm|alarms)(?:'s| has| have| is| are)? (?:cleared|resolved|"
+            r"recovered|auto-?resolved|stopped firing|back to ok|ok now|green|went green|turned green|gone|went away|"
             r"resolved itself)\b|\b(?:cleared|resolved) (?:the )?(?:\w+ )?(?:alert|page)\b|\bauto-?resolved\b|"
             r"\ball alerts (?:are )?(?:green|clear)|\b(?:resolved|closed) (?:it |the alert |"
             r"the page )?in (?:pagerduty|pd|opsgenie|datadog)\b|\b(?:pages|alerts|alarms|paging) (?:have |"
@@ -258,7 +261,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # Things working now, customers unaffected, a feature back for its users; Hindi-English.
             r"\b(?:works?|working|fine|ok|okay|good|healthy|normal|unaffected)(?: again)? now\b|"
             r"\b(?:error rate|errors|5xx|latency|p99|p95|cpu|timeouts)(?: rate)? (?:is |are )?(?:now )?(?:back )?(?:under|below) "
-            r"\d|\bwe'?re back(?:[,.!]|$)|\b"
+            r"\d|\bwe'?re back(?:[,.!]|$)|\b(?:it'?s|it is|that'?s|everything'?s|everything is) (?:now )?(?:fixed|sorted)\b"
+            r"(?! (?:in|by|with|once|when|after|for)\b)|\b"
             + FALLING
             + r"|\bnow (?:back to )?(?:ok|okay|fine|healthy|normal|green|stable)\b(?! to\b)|"
             r"\b(?:customers|users|clients)\b.{0,20}?\b(?:unaffected|no longer (?:affected|impacted))\b|"

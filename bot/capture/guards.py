@@ -48,7 +48,7 @@ REQUEST = factored(
 )
 SOCIAL = factored(
     r"\b(?:lunch|coffee|pizza|beer|birthday|weekend|vacation|holiday|congrats|haha|lol|lmao|rofl|"
-    r"good morning|good night)\b|^(?:thanks|thank you|thx|ty)(?: \w+)? for\b|^(?:thank you|thanks|thx|ty|gm|"
+    r"good morning|good night)\b|^(?:thanks|thank you|thx|ty)(?: \w+)? for\b|^(?:\+1|:\+1:|👍|:thumbsup:) (?:to|for|on)\b|^(?:thank you|thanks|thx|ty|gm|"
     r"ok|okay|k|kk|cool|nice|great|np|\+1|:\+1:|:thumbsup:|👍|:pray:|🙏|:tada:|🎉|:joy:|😂|"
     r"sounds good|sgtm|lgtm|yep|yes|no|nope|sure)[.!]*$"
 )

@@ -24,7 +24,7 @@ ROLLBACK_VERB = (
     r"last good)|downgrad(?:e|ing|ed)|reviens|revenons"
 )
 DEPLOY_VERB = (
-    r"deploy(?:ing|ed|ment)?|redeploy(?:ing|ed)?|re-deploy(?:ing|ed)?|ship(?:ping|ped)?|releas(?:e|ing|ed)|"
+    r"deploy(?:ing|ed|ment)?|deployd|deplyed|depolyed|redeploy(?:ing|ed)?|re-deploy(?:ing|ed)?|ship(?:ping|ped)?|releas(?:e|ing|ed)|"
     r"promot(?:e|ing|ed)|roll(?:ing|ed)? out|rollout|rolled forward|push(?:ing|ed)? (?:the |a |out |our |my )?(?:new |updated |latest )?(?:fix|hotfix|patch|"
     r"config|change|release|build|image)|hotfix|config change|feature flag|toggl(?:e|ed|ing)|flipp(?:ed|ing)|"
     r"sync(?:ed|ing)|upgrad(?:e|ing|ed)|desplegando|desplegado|despliegue|desplegamos|implantando|implantado|"
@@ -35,7 +35,7 @@ DEPLOY_VERB = (
 FUTURE = (
     r"let'?s|lets|we'?ll|we will|we are going to|we'?re going to|we should|we need to|we must|we plan to|"
     r"we'?re gonna|going to|gonna|plan is|plan:|the plan|next step|decision|decided|we'?ve decided|agreed to|"
-    r"proceed|go ahead|green ?light|approved|i'?d rather|we'?d rather|we'?d better|better to|going with|go with|opting for|"
+    r"proceed|go ahead|green ?light|approved|i'?d rather|we'?d rather|we'?d better|better to|going with|go with|going w/|go w/|opting for|"
     r"i'?ll|i will|wir werden|lass uns|wir machen(?! gerade)|vamos a|vamos|on va|"
     r"nous allons|vou|vamos fazer|decidimos|hemos decidido|on a décidé|nous avons décidé|wir haben entschieden|"
     r"entschieden|on doit|il faut|wir müssen|wir sollten|tenemos que|hay que|temos que|precisamos"

@@ -274,6 +274,28 @@ ROUND_7: list[tuple[str, str]] = [
 CASES += [pytest.param(text, kind, id=f"7th round: {text[:40]}") for text, kind in ROUND_7]
 
 
+# Eighth round, written blind in terse chat style (25/34 on first contact): typos, failing said bare
+# ("500ing", "timing out"), "alarm's gone", "it's fixed", "going w/", a "+1 to" vote.
+ROUND_8: list[tuple[str, str]] = [
+    ("deployd the fix to prod :shipit:", "deploy"),
+    (":fire: :fire: checkout 500ing", "alert_firing"),
+    ("EVERYTHING IS 500ING", "alert_firing"),
+    ("api timing out for like half the requests", "alert_firing"),
+    ("db cpu pinned at 100%", "alert_firing"),
+    ("alarm's gone", "alert_resolved"),
+    ("it's fixed", "mitigated"),
+    ("going w/ the failover", "decision"),
+    ("+1 to rolling back", "other"),
+    # near misses
+    ("it stopped timing out", "other"),
+    ("the app was crashing yesterday", "other"),
+    ("the fix is sorted in 2.3", "other"),
+    ("who deployed last?", "other"),
+    ("rollback in 5?", "other"),
+]
+CASES += [pytest.param(text, kind, id=f"8th round: {text[:40]}") for text, kind in ROUND_8]
+
+
 @pytest.mark.parametrize(("text", "kind"), CASES)
 def test_family_variant(text: str, kind: str) -> None:
     is_bot = text.startswith("Alert ")
