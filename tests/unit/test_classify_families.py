@@ -287,7 +287,8 @@ ROUND_8: list[tuple[str, str]] = [
     ("going w/ the failover", "decision"),
     ("+1 to rolling back", "other"),
     # near misses
-    ("it stopped timing out", "other"),
+    ("it stopped timing out", "mitigated"),
+    ("search no longer crashing after the restart", "mitigated"),
     ("the app was crashing yesterday", "other"),
     ("the fix is sorted in 2.3", "other"),
     ("who deployed last?", "other"),
