@@ -50,8 +50,14 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # Permission given or a freeze lifted is a call too: "it's now ok to deploy again".
             r"\b(?:ok|okay|safe|clear|cleared|free|allowed) to (?:re)?(?:deploy|ship|release|merge|roll ?back|revert|promote)\b|"
             r"\bfreeze (?:is |has been )?(?:lifted|over)\b|\bunfreez\w*|"
-            r"\b(?:code|deploy|change|release|merge) freeze\b|\bfreez(?:e|ing) (?:all |any |the )?(?:deploys|deployments|merges|"
-            r"changes)|\b(?:hold(?:ing)?|paus(?:e|ing)|block(?:ing)?|halt(?:ing)?|suspend(?:ing)?) (?:all |the |any |our |this )?"
+            r"\b(?:code|deploy|change|release|merge) freeze\b|\bfreez(?:e|ing) (?:all |any |the |our )?(?:[\w-]+ ){0,3}?(?:deploys|deployments|merges|"
+            r"changes|config\w*|releases)\b|"
+            # A preference in the conditional ("tbh I'd just roll back") and a fallback ("worst case we roll back").
+            r"\b(?:i'?d|we'?d) (?:just |probably |definitely |honestly )?(?:roll ?back|revert|deploy|ship|fail ?over|restart|"
+            r"hold|wait|pause|page|escalate|scale|drain|disable|enable)\b|\b(?:worst case|if (?:needed|necessary|all else fails|"
+            r"that fails|it gets worse)|as a fallback|fallback(?: plan)?(?: is)?|plan b)\b.{0,40}?\b(?:"
+            + ACTION
+            + r")|\b(?:hold(?:ing)?|paus(?:e|ing)|block(?:ing)?|halt(?:ing)?|suspend(?:ing)?) (?:all |the |any |our |this )?"
             r"(?:deploy|deployment|release|merge|change|rollout|rollback)s?\b|"
             r"\b(?:deploys|deployments|releases|merges|changes) (?:are |stay )?(?:now )?(?:paused|frozen|on hold|blocked|"
             r"halted|suspended)\b|"
@@ -85,6 +91,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:"
             + ROLLBACK_VERB
             + r")|\b(?:back|again) (?:on|to) (?:version |release )?v?\d{1,6}\.\d(?![\d.]*\s?%)|"
+            r"\b(?:are|is|'re|back) (?:now |back )?(?:on|running) (?:the )?(?:previous|prior|old|older|last (?:known[- ])?good|"
+            r"last stable) (?:image|version|release|build|tag|revision|config)\b|"
             # A canary or rollout pulled back: "taking the canary down to 0%", "aborting the canary".
             r"\b(?:canary|rollout)\b.{0,20}?\b(?:back |down )?to 0 ?%|\b(?:abort|pull|kill)(?:ing|ed)? (?:the )?(?:canary|rollout)\b"
         ),
@@ -155,7 +163,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"ich nehme (?:das|es|ihn)|ich guck\w*)\b|\b(?:ic|incident commander)\s(?:here|now|is\b|taking over)|"
             r"\b(?:i have|i'?ve got|i got|i'?ll take|taking|i'?m holding|i hold) the pager\b|\bi (?:can|"
             r"could) take (?:this|it)\b|\byou'?re (?:the )?(?:ic|incident commander)\b|\b(?:i'?m|"
-            r"i am) on (?:comms|point)\b|\b(?:taking|i'?ll take|i'?ll do|i'?ll handle|handling) (?:comms|"
+            r"i am) on (?:comms|point)\b|\b(?:i'?ve got|i got|i have) (?:comms|communications|point|ic|scribe|notes)\b|"
+            r"^(?:i'?m |we'?re )?(?:on|in|joined|joining) the (?:bridge|call|war ?room|huddle)\b|\b(?:taking|i'?ll take|i'?ll do|i'?ll handle|handling) (?:comms|"
             r"communications|point|the lead|lead|ownership|scribe)\b|\b(?:taking|take|i'?ll be|i am|i'?m)(?: the|"
             r" over as| over)? (?:ic|incident commander)\b|\b(?:hand(?:ing)?|pass(?:ing)?)(?: over| off)? (?:ic|"
             r"incident command|command|the pager)\b|\b(?:is|as) (?:now )?(?:the )?(?:ic|incident commander)\b|"
@@ -261,7 +270,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # Things working now, customers unaffected, a feature back for its users; Hindi-English.
             r"\b(?:works?|working|fine|ok|okay|good|healthy|normal|unaffected)(?: again)? now\b|"
             r"\b(?:error rate|errors|5xx|latency|p99|p95|cpu|timeouts)(?: rate)? (?:is |are )?(?:now )?(?:back )?(?:under|below) "
-            r"\d|\bwe'?re back(?:[,.!]|$)|\b(?:stopped|no longer) (?:timing out|erroring|crash\w*|failing|throwing|5\d\d-?ing|"
+            r"\d|\bwe'?re back(?:[,.!]|$)|(?<!ci )(?<!ci is )(?<!tests )(?<!build )(?<!checks )\ball green(?:[,.!]|$| now| again)|\b(?:stopped|no longer) (?:timing out|erroring|crash\w*|failing|throwing|5\d\d-?ing|"
             r"oom\w*)\b|\b(?:it'?s|it is|that'?s|everything'?s|everything is) (?:now )?(?:fixed|sorted)\b"
             r"(?! (?:in|by|with|once|when|after|for)\b)|\b"
             + FALLING

@@ -28,7 +28,7 @@ MENTION = re.compile(
 HEDGE = factored(
     r"\b(?:maybe|perhaps|possibly|might|could be|probably|i think|i guess|i suspect|suspect|my guess|"
     r"hypothesis|suspected|likely|not sure|i don'?t think|i do not think|not convinced|i doubt|lines? up with|"
-    r"correlat\w*|coincides?|i wonder|wondering|seems like|i bet|theory|root cause|caused|broke|culprit|"
+    r"correlat\w*|coincides?|i wonder|wondering|wonder (?:if|whether)|(?:is|are|was|were) (?:this |it )?related\b|seems like|i bet|theory|root cause|caused|broke|culprit|"
     r"to blame|happened|imo|imho|in my opinion|afaik|as far as i know|iirc|vielleicht|quizás|quizas|tal vez|peut-être|talvez)\b"
 )
 RECAP = factored(
@@ -36,6 +36,11 @@ RECAP = factored(
     r"sunday)(?!'s)|(?:\d{1,2}|a few|a couple of|two|three) (?:days|weeks|months) ago|fwiw|for what it'?s worth|earlier|"
     r"(?:back in|in|last) (?:january|february|march|april|june|july|august|september|october|november|december)|"
     r"back in (?:\d{4}|the day)|"
+    # The pluperfect places an event before another past one: "we'd rolled back before the page came in".
+    r"(?:had|we'?d|i'?d|they'?d) (?:already |just |previously )?(?:rolled|reverted|deployed|shipped|released|pushed|"
+    r"restarted|failed over|promoted|patched|closed|resolved|acked|acknowledged)|"
+    # An event dated by the clock in the past tense: "deploy was 13:58", "the rollback happened around 10:40".
+    r"(?:was|were|happened|landed) (?:at |around |about |~)?\d{1,2}:\d{2}|"
     r"recap|summary|for context|for the record|as a reminder|reminder|previously|the other day|in the past|"
     r"timeline|history|(?:second|third|fourth|\d{1,2}(?:nd|rd|th)) time|this (?:month|quarter|year)|"
     r"for reference|for the post-?mortem|for the pm|notes? for|(?<!von )gestern|(?<!de )ayer|(?<!d')hier|(?<!de )ontem|fyi,? (?:on|in) inc)\b|"
@@ -80,7 +85,10 @@ UNRELATED = factored(
     r"procedure|runbook|docs?|strategy|steps|script|button|policy|window|testing)\b|\b(?:release notes|"
     r"sync up|sync on|in sync|deploy keys?|deploy tokens?|deploy (?:guide|docs?))\b|\b(?:deploy|deployment|"
     r"rollback|release) (?:guide|docs?|manifest|yaml|checklist|process|policy|policies|runbooks?|"
-    r"playbooks?)\b|\bthreads? resolved\b|"
+    r"playbooks?)\b|\bthreads? resolved\b|\b(?:deploy|release|rollback) (?:bots?|tooling|scripts?|channel|button|"
+    r"dashboard|notifications?)\b|"
+    # Wording drafted for others to publish: "status page draft: we are investigating …".
+    r"\b(?:draft|wording|template|proposed (?:update|message|text|wording)|suggested (?:update|message|text|wording))\s?:|"
     r"\bneeds? (?:\d |two |2 )?(?:explicit )?approvals?\b"
     # Evidence being shown, not an event: "the dashboard shows p99 at 4s".
     r"|\b(?:dashboards?|graphs?|grafana|logs?|traces?|metrics?|panel|query|kibana|splunk) (?:shows?|showing|"

@@ -297,6 +297,30 @@ ROUND_8: list[tuple[str, str]] = [
 CASES += [pytest.param(text, kind, id=f"8th round: {text[:40]}") for text, kind in ROUND_8]
 
 
+# Ninth round, written blind around hypotheses, drafts and fallbacks (18/30 on first contact).
+ROUND_9: list[tuple[str, str]] = [
+    ("wonder if the deploy at 9 is related", "other"),
+    ("status page draft: we are investigating elevated errors", "other"),
+    ("the deploy bot posted twice, ignore the first one", "other"),
+    ("worst case we roll back", "decision"),
+    ("tbh I'd just roll back", "decision"),
+    ("we are now on the previous release", "rollback"),
+    ("back on the old build for now", "rollback"),
+    ("the new pods are up, all green", "mitigated"),
+    ("I've got comms", "ack"),
+    ("on the bridge now", "ack"),
+    ("we're freezing the payment service config", "decision"),
+    ("the rollback happened around 10:40, before the second spike", "other"),
+    # near misses
+    ("we'd rolled back before the page came in", "other"),
+    ("CI is all green", "other"),
+    ("we're stable now on the old version, not closing yet", "mitigated"),
+    ("we had already deployed the fix when the alert fired", "other"),
+    ("the DB team is on the bridge now", "other"),
+]
+CASES += [pytest.param(text, kind, id=f"9th round: {text[:40]}") for text, kind in ROUND_9]
+
+
 @pytest.mark.parametrize(("text", "kind"), CASES)
 def test_family_variant(text: str, kind: str) -> None:
     is_bot = text.startswith("Alert ")
