@@ -145,7 +145,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # An "ack" clause inside a line ("sry on phone, ack, laptop in 10"), arriving ("laptop in 10",
             # "I'm here, starting to look").
             r"[,;.!] (?:ack|acked|ack'?d|acking)(?:[,;.!]|$)|\b(?:laptop|online|at (?:my |a )?(?:desk|keyboard|computer)) "
-            r"in \d{1,2}(?: ?(?:m|min|mins|minutes))?(?:[,;.!]|$)|\bomw\b|\bon my way\b|\bi'?m here(?:[,.!]|$)|\bstarting to (?:look|dig|investigate|check)\b|"
+            r"in \d{1,2}(?: ?(?:m|min|mins|minutes))?(?:[,;.!]|$)|\b(?:omw|on my way)(?:[,;.!]|$| to (?:a |my |the )?(?:laptop|desk|computer|keyboard))|"
+            r"\b(?:going|digging|combing|looking|reading|paging) through (?:the )?(?:logs|traces|dashboards|metrics|graphs)\b|\bi'?m here(?:[,.!]|$)|\bstarting to (?:look|dig|investigate|check)\b|"
             r"\b(?:übernehme|übernommen)\b|\b(?:dekh|check|investigate) (?:kar )?(?:raha|rahi|rahe) (?:hoon|hu|hun|hai|hain)\b|\bdekhta (?:hoon|hu|hun)\b|"
             # A status label typed by hand: "status: investigating".
             r"\bstatus(?: is)?:? (?:now )?investigating\b|"
@@ -270,7 +271,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # Things working now, customers unaffected, a feature back for its users; Hindi-English.
             r"\b(?:works?|working|fine|ok|okay|good|healthy|normal|unaffected)(?: again)? now\b|"
             r"\b(?:error rate|errors|5xx|latency|p99|p95|cpu|timeouts)(?: rate)? (?:is |are )?(?:now )?(?:back )?(?:under|below) "
-            r"\d|\bwe'?re back(?:[,.!]|$)|(?<!ci )(?<!ci is )(?<!tests )(?<!build )(?<!checks )\ball green(?:[,.!]|$| now| again)|\b(?:stopped|no longer) (?:timing out|erroring|crash\w*|failing|throwing|5\d\d-?ing|"
+            r"\d|\bwe'?re back(?:[,.!]|$)|\blit up green\b|\beverything(?:'s| is)? green\b|(?<!ci )(?<!ci is )(?<!tests )(?<!build )(?<!checks )\ball green(?:[,.!]|$| now| again)|\b(?:stopped|no longer) (?:timing out|erroring|crash\w*|failing|throwing|5\d\d-?ing|"
             r"oom\w*)\b|\b(?:it'?s|it is|that'?s|everything'?s|everything is) (?:now )?(?:fixed|sorted)\b"
             r"(?! (?:in|by|with|once|when|after|for)\b)|\b"
             + FALLING
@@ -278,7 +279,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:customers|users|clients)\b.{0,20}?\b(?:unaffected|no longer (?:affected|impacted))\b|"
             # Recovery as its users' outcome ("users fine", "logins succeed again"), a mitigation done.
             r"(?<!not )\b(?:users?|customers?|clients?|usuarios|clientes|utilisateurs|nutzer|kunden)\b (?:are |is |look |"
-            r"looks |seem |seems |now |all )?(?:fine|ok|okay|good|happy|unaffected|unblocked)\b(?!\?)|"
+            r"looks |seem |seems |now |all )?(?:fine|ok|okay|good|happy|unaffected|unblocked)\b(?!\?| with\b)|"
             r"\b(?:succeed|pass|complet|render|process|go through|come through)\w* (?:again|normally)\b|"
             r"\b(?:works?|working|loads?|loading|flowing|succeed\w*|processing|going through|passing|passent|funcionan?|"
             r"fonctionnent|marchent|laufen|gehen|funcionam) (?:\w+ ){0,3}?(?:again|normally|de nuevo|otra vez|à nouveau|"

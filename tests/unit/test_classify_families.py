@@ -321,6 +321,26 @@ ROUND_9: list[tuple[str, str]] = [
 CASES += [pytest.param(text, kind, id=f"9th round: {text[:40]}") for text, kind in ROUND_9]
 
 
+# Tenth round, written blind and aimed at `other` with event words in other senses (26/30 on first
+# contact): "fine with", going through the logs, lit up green, "on my way to the office".
+ROUND_10: list[tuple[str, str]] = [
+    ("customers are fine with a 2h maintenance window per the contract", "other"),
+    ("going through the logs now to find the first error", "ack"),
+    ("grafana is lit up green everywhere", "mitigated"),
+    ("on my way to the office, then I'll review the PR", "other"),
+    ("the users table is fine, it's the sessions table that's bloated", "other"),
+    ("pushing the postmortem to next week", "other"),
+    ("turned off notifications for this channel, too noisy", "other"),
+    ("my laptop is at 100% cpu from zoom", "other"),
+    ("we're going back to the whiteboard on the cache design", "other"),
+    ("went back to the old Slack theme haha", "other"),
+    ("the pager has been quiet all week", "other"),
+    ("freezing in the office today", "other"),
+    ("it's not fixed, still seeing 5xx", "alert_firing"),
+]
+CASES += [pytest.param(text, kind, id=f"10th round: {text[:40]}") for text, kind in ROUND_10]
+
+
 @pytest.mark.parametrize(("text", "kind"), CASES)
 def test_family_variant(text: str, kind: str) -> None:
     is_bot = text.startswith("Alert ")
