@@ -13,6 +13,7 @@ from bot.capture.verbs import (
     FUTURE,
     NOT_FALLING,
     ROLLBACK_VERB,
+    ROLLBACK_WORD,
 )
 
 # --- event rules, in contract order ----------------------------------------------------------
@@ -23,13 +24,13 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         factored(
             # An action ruled out is a call ("we won't roll back", "rolling back isn't an option").
             r"\b(?:won'?t|wont|can'?t|cannot|shouldn'?t|not going to|no need to)\s(?:\w+\s){0,3}(?:"
-            + ROLLBACK_VERB
+            + ROLLBACK_WORD
             + r"|deploy\w*|releas\w*|ship\w*|fail ?over|failover|restart\w*|page|escalat\w*)\b|"
             # One branch for everything said of a named course of action (one descent into the verb
             # alternation per word): ruled out ("rolling back isn't an option"), chosen ("rollback it
             # is"), approved ("rollback approved").
             r"\b(?:"
-            + ROLLBACK_VERB
+            + ROLLBACK_WORD
             + r"|deploy\w*|releas\w*|ship\w*|promot\w*|fail ?over|failover|fix forward|change|plan|hotfix)\b"
             r"(?: it is\b|\s(?:is\s)?(?:approved|green-?lit|signed off)\b|.{0,20}?\b(?:isn'?t|is not|not|no longer) "
             r"(?:really )?(?:an? )?(?:option|possible|happening|needed|required|necessary)\b)|"
@@ -43,7 +44,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"karte hain|karenge|kar lete hain)|"
             r"^decision\b|\bdecision:|\b(?:don'?t|do not|dont|no|not|aren'?t|isn'?t|never|nobody|no one|noone|stop|"
             r"hold(?:ing)? off(?: on)?|halt|nicht|kein|no vamos|pas de|não|nao)\s"
-            r"(?:\w+\s){0,3}(?:" + ROLLBACK_VERB + r"|deploy\w*|merg\w*|releas\w*|ship\w*|changes|push\w*|"
+            r"(?:\w+\s){0,3}(?:" + ROLLBACK_WORD + r"|deploy\w*|merg\w*|releas\w*|ship\w*|changes|push\w*|"
             r"restart\w*|fail ?over|failover|scal(?:e|ing)|drain\w*|touch\w*|delet\w*|page|escalat\w*|despleg\w*|"
             r"d[ée]ploy\w*|red[ée]ploy\w*|d[ée]ploi\w*|red[ée]ploi\w*|ausroll\w*)\b|"
             r"\bne (?:\w+ ){0,2}?(?:re)?d[ée]ploi\w* (?:pas|plus|rien)\b|"
@@ -63,9 +64,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"halted|suspended)\b|"
             r"\b(?:" + FUTURE + r")(?!\w).{0,50}?\b(?:" + ACTION + r")|"
             r"\b(?:if|wenn|falls|si|caso|quand|sobald|se (?=(?:o|a|os|as|el|la|los|las)\s))\b.{0,80}\b(?:"
-            + ROLLBACK_VERB
+            + ROLLBACK_WORD
             + r"|fail ?over|page|escalate)\b|"
-            r"\b(?:" + ROLLBACK_VERB + r"|fail ?over)\b.{0,30}?\b(?:if|unless|when|wenn|falls|sofern|si)\s|"
+            r"\b(?:" + ROLLBACK_WORD + r"|fail ?over)\b.{0,30}?\b(?:if|unless|when|wenn|falls|sofern|si)\s|"
             r"\b(?:sev|p) ?-?\d ?(?:->|→|=>) ?(?:sev|p) ?-?\d\b|"
             r"\bsev(?:erity)? ?-?\d? (?:is |has been |was )?(?:lowered|raised|bumped|downgraded|upgraded|reduced|"
             r"increased|changed|moved|dropped|set)\b|"
@@ -186,8 +187,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:alert|alarm|page|monitor)s? (?:on|for) [\w.-]{1,40} (?:again|firing|just now|now)\b|"
             r"\b(?:at|to|over) [\d.,]{1,8} ?[a-z%]{0,3} and (?:still )?(?:climbing|rising|growing|increasing)\b|"
             # Failing in progress, said bare ("checkout 500ing", "api timing out for half the requests").
-            r"\b(?<!stopped )(?<!not )(?<!no longer )(?:timing out|erroring|crash-?looping|crashing|oom-?ing|"
-            r"oomkilled|5\d\d-?ing|5xx-?ing)\b|"
+            r"\b(?:timing out|erroring|crash-?looping|crashing|oom-?ing|oomkilled|5\d\d-?ing|5xx-?ing)\b"
+            r"(?<!stopped timing out)(?<!not timing out)(?<!longer timing out)(?<!stopped crashing)(?<!not crashing)"
+            r"(?<!longer crashing)(?<!stopped erroring)(?<!not erroring)(?<!longer erroring)|"
             r"\b(?:getting|being|got|been) (?:hammered|flooded|slammed|swamped|buried|hit hard) (?:with|by)\b|"
             r"\b(?:is|are) (?:super |really |very |extremely |painfully |crazy )?(?:slow|sluggish|unusable|broken|flaky)"
             r"(?= (?:for (?:every|all|most|many|some|users|customers)|right now|everywhere|across))|"
@@ -271,14 +273,14 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # Things working now, customers unaffected, a feature back for its users; Hindi-English.
             r"\b(?:works?|working|fine|ok|okay|good|healthy|normal|unaffected)(?: again)? now\b|"
             r"\b(?:error rate|errors|5xx|latency|p99|p95|cpu|timeouts)(?: rate)? (?:is |are )?(?:now )?(?:back )?(?:under|below) "
-            r"\d|\bwe'?re back(?:[,.!]|$)|\blit up green\b|\beverything(?:'s| is)? green\b|(?<!ci )(?<!ci is )(?<!tests )(?<!build )(?<!checks )\ball green(?:[,.!]|$| now| again)|\b(?:stopped|no longer) (?:timing out|erroring|crash\w*|failing|throwing|5\d\d-?ing|"
+            r"\d|\bwe'?re back(?:[,.!]|$)|\blit up green\b|\beverything(?:'s| is)? green\b|\ball green(?<!ci all green)(?<!ci is all green)(?<!tests all green)(?<!build all green)(?<!checks all green)(?:[,.!]|$| now| again)|\b(?:stopped|no longer) (?:timing out|erroring|crash\w*|failing|throwing|5\d\d-?ing|"
             r"oom\w*)\b|\b(?:it'?s|it is|that'?s|everything'?s|everything is) (?:now )?(?:fixed|sorted)\b"
             r"(?! (?:in|by|with|once|when|after|for)\b)|\b"
             + FALLING
             + r"|\bnow (?:back to )?(?:ok|okay|fine|healthy|normal|green|stable)\b(?! to\b)|"
             r"\b(?:customers|users|clients)\b.{0,20}?\b(?:unaffected|no longer (?:affected|impacted))\b|"
             # Recovery as its users' outcome ("users fine", "logins succeed again"), a mitigation done.
-            r"(?<!not )\b(?:users?|customers?|clients?|usuarios|clientes|utilisateurs|nutzer|kunden)\b (?:are |is |look |"
+            r"\b(?:users?|customers?|clients?|usuarios|clientes|utilisateurs|nutzer|kunden)\b (?:are |is |look |"
             r"looks |seem |seems |now |all )?(?:fine|ok|okay|good|happy|unaffected|unblocked)\b(?!\?| with\b)|"
             r"\b(?:succeed|pass|complet|render|process|go through|come through)\w* (?:again|normally)\b|"
             r"\b(?:works?|working|loads?|loading|flowing|succeed\w*|processing|going through|passing|passent|funcionan?|"

@@ -3,11 +3,23 @@ an intent and an action, each with a few forms per language."""
 
 from __future__ import annotations
 
-ROLLBACK_VERB = (
+# The words of a rollback; ROLLBACK_VERB adds the phrases returning to what ran before. The decision
+# table's negation and choice slots read only the words (they are tried at every word start).
+ROLLBACK_WORD = (
     # Misspelt as typed in a hurry ("rolbak", "rollbak"), like the spelling it stands for.
     r"rol{1,2}(?:ing|in|ed|s)?\s?-?ba(?:ck|k)|rol{1,2}ba(?:ck|k)s?|revert(?:ing|ed|s)?|(?:un-?do(?:ing)?|un-?did) (?:the |that |"
     r"this |last |latest |previous |my |our ){0,3}(?:[\w-]{1,20}'s )?(?:deploy\w*|release|rollout|change|merge|commit|"
     r"upgrade|flag|flip|toggle|config|patch|migration|bump|push|hotfix|update)|"
+    r"(?<![\w./])rb(?:'?d|'?ing)?(?![\w-])|back(?:ing|"
+    r"ed)? out|zurückgerollt|zurückrollen|zurücksetzen|zurückgesetzt|roll(?:e|en|t|te|ten) (?:[\w.-]+ ){0,3}?zurück|"
+    # Undoing a deploy or change in ES/PT/FR/DE ("desfazendo o deploy", "on annule le déploiement").
+    r"(?:desfaz\w*|desfiz\w*|deshac\w*|deshic\w*|annul\w*)\b.{0,20}?\b(?:deploy\w*|despliegue|déploiement|release|"
+    r"mise en prod|cambio|mudança|changement|config\w*)|(?:deploy\w*|änderung|release) (?:\w+ ){0,2}rückgängig|revertimos|revertir|revirtiendo|revertido|reverter|"
+    r"revertendo|revertemos|retour arrière|on revient|restor(?:e|ed|ing) (?:the )?(?:previous|prior|old|last known good|"
+    r"last good)|downgrad(?:e|ing|ed)|reviens|revenons"
+)
+ROLLBACK_VERB = (
+    ROLLBACK_WORD + r"|"
     # Returning to the artefact that ran before ("going back to the previous image"), and its ES/PT/FR/DE forms.
     r"(?:go(?:ing|es)?|went|back|switch(?:ing|ed)?|pinn?(?:ing|ed)?|return(?:ing|ed)?|revert\w*) (?:back )?to (?:the |our )?"
     r"(?:previous|prior|old|older|earlier|last (?:known[- ])?good|last stable|last working) (?:image|version|release|build|"
@@ -15,13 +27,7 @@ ROLLBACK_VERB = (
     r"(?:volv\w*|volt(?:ando|amos|ar|ei|ou)|revenir|retour|zurück|repass\w*)\b.{0,20}?\b(?:versión|versão|version|imagen|"
     r"imagem|image|release) (?:anterior|précédente|vorherigen?|alten?|previa)|(?:a la|para a|à la|sur la|sur l'|zur) ?"
     r"(?:versión|versão|version|imagen|imagem|image|release|build) (?:anterior|précédente|previa|vorherigen)|"
-    r"auf (?:die |das |den )?(?:alte|vorherige|letzte stabile|letzte gute|letzte)n? (?:version|image|release|build)|(?<![\w./])rb(?:'?d|'?ing)?(?![\w-])|back(?:ing|"
-    r"ed)? out|zurückgerollt|zurückrollen|zurücksetzen|zurückgesetzt|roll(?:e|en|t|te|ten) (?:[\w.-]+ ){0,3}?zurück|"
-    # Undoing a deploy or change in ES/PT/FR/DE ("desfazendo o deploy", "on annule le déploiement").
-    r"(?:desfaz\w*|desfiz\w*|deshac\w*|deshic\w*|annul\w*)\b.{0,20}?\b(?:deploy\w*|despliegue|déploiement|release|"
-    r"mise en prod|cambio|mudança|changement|config\w*)|(?:deploy\w*|änderung|release) (?:\w+ ){0,2}rückgängig|revertimos|revertir|revirtiendo|revertido|reverter|"
-    r"revertendo|revertemos|retour arrière|on revient|restor(?:e|ed|ing) (?:the )?(?:previous|prior|old|last known good|"
-    r"last good)|downgrad(?:e|ing|ed)|reviens|revenons"
+    r"auf (?:die |das |den )?(?:alte|vorherige|letzte stabile|letzte gute|letzte)n? (?:version|image|release|build)"
 )
 DEPLOY_VERB = (
     r"deploy(?:ing|ed|ment)?|deployd|deplyed|depolyed|redeploy(?:ing|ed)?|re-deploy(?:ing|ed)?|ship(?:ping|ped)?|releas(?:e|ing|ed)|"
