@@ -51,6 +51,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # Permission given or a freeze lifted is a call too: "it's now ok to deploy again".
             r"\b(?:ok|okay|safe|clear|cleared|free|allowed) to (?:re)?(?:deploy|ship|release|merge|roll ?back|revert|promote)\b|"
             r"\bfreeze (?:is |has been )?(?:lifted|over)\b|\bunfreez\w*|"
+            # A switch-over announced as it starts: "failing over to us-east-2", "on bascule le trafic".
+            r"\b(?:failing over|we fail over|on bascule|nous basculons|wir wechseln|wir schalten (?:\w+ )?um|cambiamos a|"
+            r"estamos cambiando|trocamos para|estamos trocando)\b|"
             r"\b(?:code|deploy|change|release|merge) freeze\b|\bfreez(?:e|ing) (?:all |any |the |our )?(?:[\w-]+ ){0,3}?(?:deploys|deployments|merges|"
             r"changes|config\w*|releases)\b|"
             # A preference in the conditional ("tbh I'd just roll back") and a fallback ("worst case we roll back").
@@ -132,6 +135,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"using|through) (?:the |a )?(?:feature[- ])?(?:flag|toggle)|"
             r"\b(?:está|esta|estão|están|est|sont|ist|sind|läuft) (?:(?:já|ya|déjà|jetzt|schon|agora|ahora|bereits) )?"
             r"(?:em|en|in|no|na) (?:produ[cç][ãa]o|producción|produktion|prod|production)\b|"
+            r"\b(?:foi|subiu|entrou|está|esta) (?:pro|para o|no) ar\b|\bsali[óo] a (?:producción|prod)\b|"
+            r"\b(?:new|canary|green|blue)\b.{0,40}?\b(?:serving|taking|receiving|getting|gets) (?:\d{1,3} ?%|all) (?:of )?(?:the )?"
+            r"(?:traffic|requests|users)\b|"
             r"\b(?:is|are) now (?:on|running) v?\d{1,4}\.\d|\b(?:is|are) (?:on|running) v?\d{1,4}\.\d[\w.-]{0,20} now\b|"
             r"\b(?:foi|fue|ging) (?:para |a |en |in )?(?:a |la )?(?:produ[cç][ãa]o|producción|produktion|prod|live)\b"
         ),
@@ -142,7 +148,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # Taking the work ("taking this one"), and Hindi-English "main dekh raha hoon".
             r"\bpick(?:ing|ed)? (?:this|it|that)(?: one)? up\b|\b(?:will|let me|lemme|gonna) (?:take a look|have a look|"
             r"look|check|dig)\b|\b(?:taking|grabbing|claiming) (?:this|it|that)(?: one)?\b(?! (?:to|offline|off|back|out|as|into|over)\b)|"
-            r"^(?::[\w+-]{1,30}: ?|[^\w\s]{1,4} ?)?mine[.!]?$|\b(?:i'?ll|i will|i) own (?:this|it)\b|\bowning (?:this|it)\b|"
+            r"^(?::[\w+-]{1,30}: ?|[^\w\s]{1,4} ?)?mine[.!]?$|\b(?:i'?ll|i will|i) own (?:this|it)\b|\b(?:i'?ll drive|i'?m driving)(?:[,;.!]|$| this| it)|\bowning (?:this|it)\b|"
             # An "ack" clause inside a line ("sry on phone, ack, laptop in 10"), arriving ("laptop in 10",
             # "I'm here, starting to look").
             r"[,;.!] (?:ack|acked|ack'?d|acking)(?:[,;.!]|$)|\b(?:laptop|online|at (?:my |a )?(?:desk|keyboard|computer)) "
@@ -185,6 +191,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"monitors?|dashboards?|phones?|#[\w-]{0,40}alert[\w-]{0,40})\b.{0,20}?\b(?:blowing up|blew up|lighting up|"
             r"lit up(?! green)|screaming|going (?:crazy|nuts|wild)|freaking out|spamming|exploding|popping off)\b|"
             r"\b(?:alert|alarm|page|monitor)s? (?:on|for) [\w.-]{1,40} (?:again|firing|just now|now)\b|"
+            r"\b(?:alert|alarm)s? (?:on [\w.-]{1,40} )?(?:is |are )?(?:back(?! to| up| under| below| down| in)|lit(?: up)?|"
+            r"re-?fir\w*|re-?trigger\w*)(?: again)?\b(?! green)|"
+            r"\bstill (?:some|getting|throwing|returning|serving) (?:5\d\ds?|5xxs?|errors?|timeouts?)\b|"
             r"\b(?:at|to|over) [\d.,]{1,8} ?[a-z%]{0,3} and (?:still )?(?:climbing|rising|growing|increasing)\b|"
             # Failing in progress, said bare ("checkout 500ing", "api timing out for half the requests").
             r"\b(?:timing out|erroring|crash-?looping|crashing|oom-?ing|oomkilled|5\d\d-?ing|5xx-?ing)\b"
@@ -208,7 +217,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"ed)|triggered) alert|\bgot paged|\bgetting paged|\bwe'?re paged|\bpaged (?:for|about)|"
             r"\bpagerduty (?:is )?(?:going off|fired)|"
             r"(?<!rate )(?<!errors )(?<!latency )(?<!5xx )(?<!traffic )(?<!load )\b(?:is|are) (?:completely |"
-            r"totally |hard )?(?:down\b(?!\s{0,2}(?:to|by|\d))|failing|erroring|on fire|unreachable|timing out|"
+            r"totally |hard )?(?:down\b(?!\s{0,2}(?:to|by|\d))|failing(?! over)|erroring|on fire|unreachable|timing out|"
             r"throwing)|\b(?:error rate|errors|5xx|latency|cpu|memory|p99|p95|disk|queue|lag)s?(?: rate)? (?:is |"
             r"are )?(?:spik(?:ing|ed)|through the roof|climbing|elevated|up to|at [1-9]"
             + NOT_FALLING
@@ -255,7 +264,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:synthetics?|health ?checks?|probes?|uptime checks?|monitors?)\b.{0,40}?\b(?:passing|green|"
             r"recovered|back up|healthy)\b|"
             r"\b(?:alert|alerts|monitor|monitors|page|alarm|alarms)(?:'s| has| have| is| are)? (?:cleared|resolved|"
-            r"recovered|auto-?resolved|stopped firing|back to ok|ok now|green|went green|turned green|gone|went away|"
+            r"recovered|auto-?resolved|stopped firing|back to ok|back to normal|ok now|green|went green|turned green|gone|went away|"
             r"resolved itself)\b|\b(?:cleared|resolved) (?:the )?(?:\w+ )?(?:alert|page)\b|\bauto-?resolved\b|"
             r"\ball alerts (?:are )?(?:green|clear)|\b(?:resolved|closed) (?:it |the alert |"
             r"the page )?in (?:pagerduty|pd|opsgenie|datadog)\b|\b(?:pages|alerts|alarms|paging) (?:have |"
@@ -273,7 +282,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # Things working now, customers unaffected, a feature back for its users; Hindi-English.
             r"\b(?:works?|working|fine|ok|okay|good|healthy|normal|unaffected)(?: again)? now\b|"
             r"\b(?:error rate|errors|5xx|latency|p99|p95|cpu|timeouts)(?: rate)? (?:is |are )?(?:now )?(?:back )?(?:under|below) "
-            r"\d|\bwe'?re back(?:[,.!]|$)|\blit up green\b|\beverything(?:'s| is)? green\b|\ball green(?<!ci all green)(?<!ci is all green)(?<!tests all green)(?<!build all green)(?<!checks all green)(?:[,.!]|$| now| again)|\b(?:stopped|no longer) (?:timing out|erroring|crash\w*|failing|throwing|5\d\d-?ing|"
+            r"\d|\bwe'?re back(?:[,.!]|$)|\b(?:erros|errores|erreurs|fehler)\b.{0,10}?\b(?:pararam|pararon|ont cessé|ont disparu|"
+            r"sind weg|haben aufgehört|caíram|baixaram|bajaron)\b|\blit up green\b|\beverything(?:'s| is)? green\b|\ball green(?<!ci all green)(?<!ci is all green)(?<!tests all green)(?<!build all green)(?<!checks all green)(?:[,.!]|$| now| again)|\b(?:stopped|no longer) (?:timing out|erroring|crash\w*|failing|throwing|5\d\d-?ing|"
             r"oom\w*)\b|\b(?:it'?s|it is|that'?s|everything'?s|everything is) (?:now )?(?:fixed|sorted)\b"
             r"(?! (?:in|by|with|once|when|after|for)\b)|\b"
             + FALLING
@@ -326,7 +336,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:incident(?: inc-?\d{1,7}| #?\d{1,7})?|inc[- ]?#?\d{1,7}) (?:is |has been |was |now |is now )?"
             r"(?:resolved|closed|over)\b|\bresolv(?:ing|ed|e) (?:the |this )?incident\b|"
             r"\bmark(?:ing|ed)? (?:this |it |the incident )?(?:as )?resolved\b|\bwe'?re resolved\b|^resolv(?:ed|"
-            r"ing)\b|(?<!is )(?<!are )(?<!was )(?<!been )\bresolved[.!]?$|(?<!before )(?<!then )(?<!until )(?<!prior to )\bclosing[.!]?$|"
+            r"ing)\b|(?<!is )(?<!are )(?<!was )(?<!been )\bresolved[.!]?$|(?<!before )(?<!then )(?<!until )(?<!prior to )\bclos(?:ing|e it)[.!]?$|\bresolving[.!]?$(?<!before resolving)(?<!until resolving)|"
             r"\b(?:incident|inc|issue|outage|problem|this|it|everything|that)\b(?: \w+){0,2} is (?:now |fully )?(?:resolved|over)\b|"
             r"\bclosed out\b|\b(?:call|calling|consider|declar\w*) (?:this|it|the incident) (?:resolved|closed|over)\b|\bstand(?:ing)? down\b|\b(?:incident|inc)\b.{0,12}?\b(?:close|resolve) kar\w*|erledigt|resuelto|cerramos|cerrado|résolu|"
             r"\bclos\b|c'est réglé|resolvido|encerrado|encerrando|geschlossen|gelöst|\bincident\b.{0,10}\b(?:fermé|clôturé)|"

@@ -19,7 +19,7 @@ MENTION = re.compile(
     r"a\s{1,3})?(?:[\w.-]{1,40}\s{1,3})?(?:(?:is|are|was|were|gets?|got|has been|have been)\s{1,3})?"
     r"(?:roll(?:ed)? ?-?back|rollback|revert(?:ed)?|deploy(?:ment|ed)?|released?|rollout|rolled out|change)s?\b|\bpost-(?:rollback|deploy|release)\b(?! (?:checks?|tests?|verification))|"
     # A slot in the calendar, not an event: "next deploy window is 12/05 at 09:00".
-    r"\b(?:next\s{1,3}|upcoming\s{1,3}|scheduled\s{1,3})?(?:deploy(?:ment)?|release|change|maintenance)\s{1,3}(?:window|train|slot)s?\b"
+    r"\b(?:next\s{1,3}|upcoming\s{1,3}|scheduled\s{1,3})?(?:deploy(?:ment)?|release|change|maintenance)\s{1,3}(?:window|train|slot|cut|date|calendar|schedule)s?\b"
 )
 # Every `MENTION` match contains "roll", "revert", "deploy", "release" or "change" (checked with `in`
 # before the sub in `human.phrase_kind`: without one of them the sub is a no-op).
@@ -87,8 +87,9 @@ UNRELATED = factored(
     r"rollback|release) (?:guide|docs?|manifest|yaml|checklist|process|policy|policies|runbooks?|"
     r"playbooks?)\b|\bthreads? resolved\b|\b(?:deploy|release|rollback) (?:bots?|tooling|scripts?|channel|button|"
     r"dashboard|notifications?)\b|"
-    # Wording drafted for others to publish: "status page draft: we are investigating …".
-    r"\b(?:draft|wording|template|proposed (?:update|message|text|wording)|suggested (?:update|message|text|wording))\s?:|"
+    # Wording drafted for others to publish ("status page draft: we are investigating …"), a proposal
+    # not yet taken ("proposal: we fail over to the DR region").
+    r"\b(?:proposal|suggestion|draft|wording|template|proposed (?:update|message|text|wording)|suggested (?:update|message|text|wording))\s?:|"
     r"\bneeds? (?:\d |two |2 )?(?:explicit )?approvals?\b"
     # Evidence being shown, not an event: "the dashboard shows p99 at 4s".
     r"|\b(?:dashboards?|graphs?|grafana|logs?|traces?|metrics?|panel|query|kibana|splunk) (?:shows?|showing|"
@@ -133,6 +134,7 @@ GUARDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # this started". After a past event it makes that event a recap (human.phrase_kind).
 RETRO = re.compile(
     r"\b(?:which|that)(?: is| was|'s)? (?:exactly |right |about |around |roughly |also )?when\b|"
+    r"\b(?:is|was) (?:exactly |right |about |around |roughly )?when (?:th\w+ |it |the \w+ )?(?:started|began|kicked off)\b|"
     r"\b(?:right|just|shortly) (?:before|after) (?:this|it|the (?:errors?|alerts?|spikes?|incident|issue|outage|"
     r"problem)) (?:started|began|kicked off)\b|\blines? up with (?:the |when )"
 )

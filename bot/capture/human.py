@@ -39,8 +39,7 @@ _DECISION_LABELS = (
     "decisão:",
     "decided:",
 )
-# A past event ("we deployed …", "the flag went out") as against one under way or intended.
-_PAST = re.compile(r"\b(?:\w{3,}ed|went|shipped|pushed|was|were|did)\b")
+# An event under way or intended, as against one pointed back at ("the deploy at 14:02 is when…").
 _PRESENT = re.compile(r"\b(?:\w{3,}ing|now|let'?s|we'?ll|i'?ll|going to|gonna)\b")
 _SENTENCE_BREAK = re.compile(r"[.!]\s")
 
@@ -65,10 +64,10 @@ def phrase_kind(original: str) -> tuple[str, Confidence]:
     partial = False
     retro = RETRO.search(text)
     if retro:
-        # "…, which is when this started" points back at the clause before it as evidence: a past
-        # event there is a recap; an action under way ("rolling back 3.1.0, which is when…") stays.
+        # "…, which is when this started" points back at the clause before it as evidence: an event
+        # there is a recap unless it is under way or intended ("rolling back 3.1.0, which is when…").
         head = text[: clause_end(text, retro.start())]
-        if _PAST.search(head) and not _PRESENT.search(head):
+        if not _PRESENT.search(head):
             return _OTHER
         text = head
     guard = GUARD.search(text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 ROLLBACK_WORD = (
     # Misspelt as typed in a hurry ("rolbak", "rollbak"), like the spelling it stands for.
     r"rol{1,2}(?:ing|in|ed|s)?\s?-?ba(?:ck|k)|rol{1,2}ba(?:ck|k)s?|revert(?:ing|ed|s)?|(?:un-?do(?:ing)?|un-?did) (?:the |that |"
-    r"this |last |latest |previous |my |our ){0,3}(?:[\w-]{1,20}'s )?(?:deploy\w*|release|rollout|change|merge|commit|"
+    r"this |last |latest |previous |my |our ){0,3}(?:[\w-]{1,20}'s )?(?:[\w-]{1,20} )?(?:deploy\w*|release|rollout|change|merge|commit|"
     r"upgrade|flag|flip|toggle|config|patch|migration|bump|push|hotfix|update)|"
     r"(?<![\w./])rb(?:'?d|'?ing)?(?![\w-])|back(?:ing|"
     r"ed)? out|zurückgerollt|zurückrollen|zurücksetzen|zurückgesetzt|roll(?:e|en|t|te|ten) (?:[\w.-]+ ){0,3}?zurück|"
@@ -21,8 +21,9 @@ ROLLBACK_WORD = (
 ROLLBACK_VERB = (
     ROLLBACK_WORD + r"|"
     # Returning to the artefact that ran before ("going back to the previous image"), and its ES/PT/FR/DE forms.
-    r"(?:go(?:ing|es)?|went|back|switch(?:ing|ed)?|pinn?(?:ing|ed)?|return(?:ing|ed)?|revert\w*) (?:back )?to (?:the |our )?"
-    r"(?:previous|prior|old|older|earlier|last (?:known[- ])?good|last stable|last working) (?:image|version|release|build|"
+    r"(?:(?:go(?:ing|es)?|went|back|switch(?:ing|ed)?|swap(?:ping|ped)?|pinn?(?:ing|ed)?|return(?:ing|ed)?|revert\w*) (?:back )?to|"
+    r"reinstat(?:e|ed|ing)|put back|brought back|bring(?:ing)? back) (?:the |our )?"
+    r"(?:previous|prior|old|older|earlier|last (?:known[- ])?good|last stable|last working) (?:[\w.-]{1,30} ){0,2}?(?:image|version|release|build|"
     r"tag|deploy\w*|config\w*|revision|chart|container|artifact|binary)|"
     r"(?:volv\w*|volt(?:ando|amos|ar|ei|ou)|revenir|retour|zurück|repass\w*)\b.{0,20}?\b(?:versión|versão|version|imagen|"
     r"imagem|image|release) (?:anterior|précédente|vorherigen?|alten?|previa)|(?:a la|para a|à la|sur la|sur l'|zur) ?"
@@ -30,7 +31,7 @@ ROLLBACK_VERB = (
     r"auf (?:die |das |den )?(?:alte|vorherige|letzte stabile|letzte gute|letzte)n? (?:version|image|release|build)"
 )
 DEPLOY_VERB = (
-    r"deploy(?:ing|ed|ment)?|deployd|deplyed|depolyed|redeploy(?:ing|ed)?|re-deploy(?:ing|ed)?|ship(?:ping|ped)?|releas(?:e|ing|ed)|"
+    r"deploy(?:ing|ed|ment)?|deployd|deplyed|depolyed|dark-?launch(?:ed|ing)?|redeploy(?:ing|ed)?|re-deploy(?:ing|ed)?|ship(?:ping|ped)?|releas(?:e|ing|ed)|"
     r"promot(?:e|ing|ed)|roll(?:ing|ed)? out|rollout|rolled forward|push(?:ing|ed)? (?:the |a |out |our |my )?(?:new |updated |latest )?(?:fix|hotfix|patch|"
     r"config|change|release|build|image)|hotfix|config change|feature flag|toggl(?:e|ed|ing)|flipp(?:ed|ing)|"
     r"sync(?:ed|ing)|upgrad(?:e|ing|ed)|desplegando|desplegado|despliegue|desplegamos|implantando|implantado|"

@@ -341,6 +341,37 @@ ROUND_10: list[tuple[str, str]] = [
 CASES += [pytest.param(text, kind, id=f"10th round: {text[:40]}") for text, kind in ROUND_10]
 
 
+# Eleventh round, written blind after all the above (23/38 on first contact: new phrasing still
+# lands near 0.6-0.8): switch-overs announced in the present, "foi pro ar", errors stopped in PT,
+# reinstating the old image, the new side serving all traffic, an alert back or lit again.
+ROUND_11: list[tuple[str, str]] = [
+    ("wir wechseln auf die Standby-Datenbank", "decision"),
+    ("on bascule le trafic vers le secondaire maintenant", "decision"),
+    ("failing over to us-east-2", "decision"),
+    ("a nova versão foi pro ar às 10h", "deploy"),
+    ("os erros pararam", "mitigated"),
+    ("reinstated the old nginx image on edge", "rollback"),
+    ("undid tuesday's schema flag", "rollback"),
+    ("the new checkout is now serving 100% of traffic", "deploy"),
+    ("dark-launched the new search behind a flag", "deploy"),
+    ("CPU alert on web-7 is back", "alert_firing"),
+    ("the error budget alert is lit again", "alert_firing"),
+    ("the deploy at 14:02 is when the spike began", "other"),
+    ("next release cut is friday", "other"),
+    ("I'll drive", "ack"),
+    ("not quite there yet, still some 502s", "alert_firing"),
+    ("we're done here, resolving", "resolved"),
+    # near misses
+    ("proposal: we fail over to the DR region", "other"),
+    ("we are failing over to DR now", "decision"),
+    ("the status page is back up", "mitigated"),
+    ("the alert is back to normal", "alert_resolved"),
+    ("I'll drive to the office after standup", "other"),
+    ("the old nginx image had the same bug", "other"),
+]
+CASES += [pytest.param(text, kind, id=f"11th round: {text[:40]}") for text, kind in ROUND_11]
+
+
 @pytest.mark.parametrize(("text", "kind"), CASES)
 def test_family_variant(text: str, kind: str) -> None:
     is_bot = text.startswith("Alert ")
