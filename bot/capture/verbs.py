@@ -10,6 +10,8 @@ ROLLBACK_WORD = (
     r"rol{1,2}(?:ing|in|ed|s)?\s?-?ba(?:ck|k)|rol{1,2}ba(?:ck|k)s?|revert(?:ing|ed|s)?|(?:un-?do(?:ing)?|un-?did) (?:the |that |"
     r"this |last |latest |previous |my |our ){0,3}(?:[\w-]{1,20}'s )?(?:[\w-]{1,20} )?(?:deploy\w*|release|rollout|change|merge|commit|"
     r"upgrade|flag|flip|toggle|config|patch|migration|bump|push|hotfix|update)|"
+    # The verb split around its object: "rolled prod back to …", "roll it back".
+    r"rol{1,2}(?:ed|ing|s)? (?:[\w.-]{1,30} ){1,2}?back\b(?! up| in| on| from| then)|"
     r"(?<![\w./])rb(?:'?d|'?ing)?(?![\w-])|back(?:ing|"
     r"ed)? out|zurückgerollt|zurückrollen|zurücksetzen|zurückgesetzt|roll(?:e|en|t|te|ten) (?:[\w.-]+ ){0,3}?zurück|"
     # Undoing a deploy or change in ES/PT/FR/DE ("desfazendo o deploy", "on annule le déploiement").
@@ -28,7 +30,10 @@ ROLLBACK_VERB = (
     r"(?:volv\w*|volt(?:ando|amos|ar|ei|ou)|revenir|retour|zurück|repass\w*)\b.{0,20}?\b(?:versión|versão|version|imagen|"
     r"imagem|image|release) (?:anterior|précédente|vorherigen?|alten?|previa)|(?:a la|para a|à la|sur la|sur l'|zur) ?"
     r"(?:versión|versão|version|imagen|imagem|image|release|build) (?:anterior|précédente|previa|vorherigen)|"
-    r"auf (?:die |das |den )?(?:alte|vorherige|letzte stabile|letzte gute|letzte)n? (?:version|image|release|build)"
+    r"auf (?:die |das |den )?(?:alte|vorherige|letzte stabile|letzte gute|letzte)n? (?:version|image|release|build)|"
+    # Returning to a version named by its number: "revenir sur la 2.3", "volviendo a la 4.1.0".
+    r"(?:revenir|revenons|reviens|volv\w*|volt\w*|zurück\w*) (?:sur|à|a|en|para|pra|auf) (?:la |a |die |version |versión |"
+    r"versão )?v?\d{1,4}\.\d"
 )
 DEPLOY_VERB = (
     r"deploy(?:ing|ed|ment)?|deployd|deplyed|depolyed|dark-?launch(?:ed|ing)?|redeploy(?:ing|ed)?|re-deploy(?:ing|ed)?|ship(?:ping|ped)?|releas(?:e|ing|ed)|"

@@ -372,6 +372,27 @@ ROUND_11: list[tuple[str, str]] = [
 CASES += [pytest.param(text, kind, id=f"11th round: {text[:40]}") for text, kind in ROUND_11]
 
 
+# Twelfth round, written blind (21/30 on first contact): the rollback verb split around its object,
+# returning to a numbered version in FR/ES, a version "is out", ES "devolviendo 500", auto-closed
+# pages, "INC-55 done", "rolling back is the call".
+ROUND_12: list[tuple[str, str]] = [
+    ("rolled prod back to yesterday's tag", "rollback"),
+    ("en train de revenir sur la 2.3", "rollback"),
+    ("estamos volviendo a la 4.1.0", "rollback"),
+    ("pricing 1.4.0 is out", "deploy"),
+    ("la api de pagos está devolviendo 500", "alert_firing"),
+    ("PD incident auto-closed", "alert_resolved"),
+    ("INC-55 done", "resolved"),
+    ("rolling back is the call", "decision"),
+    # near misses
+    ("team of 3 is out sick", "other"),
+    ("rolled the logs back from s3 for the audit", "other"),
+    ("deploy failed last week for the same reason", "other"),
+    ("looking forward to the postmortem", "other"),
+]
+CASES += [pytest.param(text, kind, id=f"12th round: {text[:40]}") for text, kind in ROUND_12]
+
+
 @pytest.mark.parametrize(("text", "kind"), CASES)
 def test_family_variant(text: str, kind: str) -> None:
     is_bot = text.startswith("Alert ")
