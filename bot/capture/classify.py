@@ -25,11 +25,11 @@ from collections.abc import Sequence
 from bot.capture import refs as R
 from bot.capture.catalogue import ServiceCatalogue
 from bot.capture.cues import declarative, is_log_paste, normalise, split_prose
-from bot.capture.events import ROLLBACK_VERB
 from bot.capture.human import phrase_kind
 from bot.capture.integrations import Message, recognise
 from bot.capture.integrations.common import strip_emphasis
 from bot.capture.rules import Rule
+from bot.capture.verbs import ROLLBACK_VERB
 from bot.domain import Classification, Confidence
 from bot.slack.flatten import slack_to_text
 
@@ -59,7 +59,9 @@ _PRODUCTS = frozenset(
 # Also the status-led titles alerting tools use when their name is absent ("Recovered: High error
 # rate on checkout-api", "[Resolved] …", "Firing: …"): the status word then a colon or brackets.
 _BOT_ALERT = re.compile(
-    r"^\W{0,4}(?:\[?(?:alert|alarm|alerting|critical|warning)\]?[:\s]|\[(?:firing|triggered|resolved|recovered|"
+    # A paging tool's state change ("Alert acknowledged by …") is read by its words, not as a new alert.
+    r"^\W{0,4}(?:\[?(?:alert|alarm|alerting|critical|warning)\]?(?!\s(?:#?[\w-]{1,20}:?\s)?(?:acknowledged|acked|assigned|snoozed|escalated|"
+    r"unacknowledged)\b)[:\s]|warn:\s|\[(?:firing|triggered|resolved|recovered|"
     r"ok|cleared)\]\s|(?:firing|triggered|resolved|recovered|ok|cleared)\s?:\s)",
     re.I,
 )
@@ -69,7 +71,7 @@ _BOT_ALERT_OK = re.compile(
 )
 # `Status: <title>`: the title is the alert's name.
 _BOT_STATUS_TITLE = re.compile(
-    r"^\W{0,4}\[?(?:firing|triggered|resolved|recovered|ok|cleared|critical|warning)\]?\s?:?\s{1,3}(.{1,200})$",
+    r"^\W{0,4}\[?(?:firing|triggered|resolved|recovered|ok|cleared|critical|warning|warn)\]?\s?:?\s{1,3}(.{1,200})$",
     re.I,
 )
 # A bot's "resolved"/"recovered" is its alert's or page's unless it names the incident itself (an

@@ -107,13 +107,18 @@ _NEGATED_EVENT = re.compile(
     r"\b(?:didn'?t|did not|haven'?t|have not|hasn'?t|has not|hadn'?t|had not|wasn'?t|was not|weren'?t|"
     r"were not|never|not yet)\s(?:\w+\s){0,2}?(?:roll(?:ed)? ?-?back|rolled|revert(?:ed)?|deploy(?:ed)?|"
     r"releas(?:e|ed)|ship(?:ped)?|promot(?:e|ed)|fail(?:ed)? ?over|restart(?:ed)?|resolved|mitigated|"
-    r"recovered|fir(?:e|ed))\b"
+    r"recovered|fir(?:e|ed))\b|"
+    # Nobody did it: a past event denied, not a hold ("nobody deployed anything today").
+    r"\b(?:nobody|no one|noone) (?:has )?(?:deployed|rolled back|shipped|released|reverted|touched|changed)\b|"
+    # An outcome denied: "not mitigated yet, errors still at 12%".
+    r"\b(?:not|isn'?t|is not|aren'?t|are not)\s(?:yet\s|fully\s|quite\s|really\s|completely\s)?(?:mitigated|resolved|"
+    r"recovered|fixed|stable|over|back to normal|out of the woods)\b"
 )
 
 
 def without_negated_events(text: str) -> str:
     """The text without the clauses that negate an event."""
-    if "n't" not in text and "not" not in text and "never" not in text:
+    if "n't" not in text and "no" not in text and "never" not in text:  # "no" covers not, nobody, no one
         return text
     while m := _NEGATED_EVENT.search(text):
         start = clause_end(text, m.start())

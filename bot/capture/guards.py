@@ -17,7 +17,9 @@ MENTION = re.compile(
     r"until|seit|nach|después de|desde|après|depuis|após|desde)\s{1,3}(?:the\s{1,3}|our\s{1,3}|that\s{1,3}|"
     r"this\s{1,3}|a\s{1,3}|der\s{1,3}|dem\s{1,3}|el\s{1,3}|la\s{1,3}|le\s{1,3}|o\s{1,3}|"
     r"a\s{1,3})?(?:[\w.-]{1,40}\s{1,3})?(?:(?:is|are|was|were|gets?|got|has been|have been)\s{1,3})?"
-    r"(?:roll(?:ed)? ?-?back|rollback|revert(?:ed)?|deploy(?:ment|ed)?|released?|rollout|rolled out|change)s?\b|\bpost-(?:rollback|deploy|release)\b(?! (?:checks?|tests?|verification))"
+    r"(?:roll(?:ed)? ?-?back|rollback|revert(?:ed)?|deploy(?:ment|ed)?|released?|rollout|rolled out|change)s?\b|\bpost-(?:rollback|deploy|release)\b(?! (?:checks?|tests?|verification))|"
+    # A slot in the calendar, not an event: "next deploy window is 12/05 at 09:00".
+    r"\b(?:next\s{1,3}|upcoming\s{1,3}|scheduled\s{1,3})?(?:deploy(?:ment)?|release|change|maintenance)\s{1,3}(?:window|train|slot|cut|date|calendar|schedule)s?\b"
 )
 # Every `MENTION` match contains "roll", "revert", "deploy", "release" or "change" (checked with `in`
 # before the sub in `human.phrase_kind`: without one of them the sub is a no-op).
@@ -26,14 +28,22 @@ MENTION = re.compile(
 HEDGE = factored(
     r"\b(?:maybe|perhaps|possibly|might|could be|probably|i think|i guess|i suspect|suspect|my guess|"
     r"hypothesis|suspected|likely|not sure|i don'?t think|i do not think|not convinced|i doubt|lines? up with|"
-    r"correlat\w*|coincides?|i wonder|wondering|seems like|i bet|theory|root cause|caused|broke|culprit|"
-    r"to blame|happened|imo|imho|in my opinion|vielleicht|quizás|quizas|tal vez|peut-être|talvez)\b"
+    r"correlat\w*|coincides?|i wonder|wondering|wonder (?:if|whether)|(?:is|are|was|were) (?:this |it )?related\b|seems like|i bet|theory|root cause|caused|broke|culprit|"
+    r"to blame|happened|imo|imho|in my opinion|afaik|as far as i know|iirc|vielleicht|quizás|quizas|tal vez|peut-être|talvez)\b"
 )
 RECAP = factored(
-    r"\b(?:yesterday(?!'s)|last (?:night|week|time|month|year|incident|quarter|friday|monday)(?!'s)|earlier|"
+    r"\b(?:yesterday(?!'s)|last (?:night|week|time|month|year|incident|outage|page|sev ?\d?|quarter|sprint|monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday)(?!'s)|(?:\d{1,2}|a few|a couple of|two|three) (?:days|weeks|months) ago|fwiw|for what it'?s worth|earlier|"
+    r"(?:back in|in|last) (?:january|february|march|april|june|july|august|september|october|november|december)|"
+    r"back in (?:\d{4}|the day)|"
+    # The pluperfect places an event before another past one: "we'd rolled back before the page came in".
+    r"(?:had|we'?d|i'?d|they'?d) (?:already |just |previously )?(?:rolled|reverted|deployed|shipped|released|pushed|"
+    r"restarted|failed over|promoted|patched|closed|resolved|acked|acknowledged)|"
+    # An event dated by the clock in the past tense: "deploy was 13:58", "the rollback happened around 10:40".
+    r"(?:was|were|happened|landed) (?:at |around |about |~)?\d{1,2}:\d{2}|"
     r"recap|summary|for context|for the record|as a reminder|reminder|previously|the other day|in the past|"
     r"timeline|history|(?:second|third|fourth|\d{1,2}(?:nd|rd|th)) time|this (?:month|quarter|year)|"
-    r"for reference|for the post-?mortem|for the pm|notes? for|gestern|ayer|hier|ontem|fyi,? (?:on|in) inc)\b|"
+    r"for reference|for the post-?mortem|for the pm|notes? for|(?<!von )gestern|(?<!de )ayer|(?<!d')hier|(?<!de )ontem|fyi,? (?:on|in) inc)\b|"
     # A message relayed from elsewhere: "forwarding from #payments: …", "from #payments-eng: …".
     r"^(?:forwarding|forwarded|relaying|cross-?posting|fwd)\b|^from #[\w-]{1,80}:"
 )
@@ -43,7 +53,7 @@ REQUEST = factored(
 )
 SOCIAL = factored(
     r"\b(?:lunch|coffee|pizza|beer|birthday|weekend|vacation|holiday|congrats|haha|lol|lmao|rofl|"
-    r"good morning|good night)\b|^(?:thanks|thank you|thx|ty)(?: \w+)? for\b|^(?:thank you|thanks|thx|ty|gm|"
+    r"good morning|good night)\b|^(?:thanks|thank you|thx|ty)(?: \w+)? for\b|^(?:\+1|:\+1:|👍|:thumbsup:) (?:to|for|on)\b|^(?:thank you|thanks|thx|ty|gm|"
     r"ok|okay|k|kk|cool|nice|great|np|\+1|:\+1:|:thumbsup:|👍|:pray:|🙏|:tada:|🎉|:joy:|😂|"
     r"sounds good|sgtm|lgtm|yep|yes|no|nope|sure)[.!]*$"
 )
@@ -75,11 +85,27 @@ UNRELATED = factored(
     r"procedure|runbook|docs?|strategy|steps|script|button|policy|window|testing)\b|\b(?:release notes|"
     r"sync up|sync on|in sync|deploy keys?|deploy tokens?|deploy (?:guide|docs?))\b|\b(?:deploy|deployment|"
     r"rollback|release) (?:guide|docs?|manifest|yaml|checklist|process|policy|policies|runbooks?|"
-    r"playbooks?)\b|\bthreads? resolved\b|"
+    r"playbooks?)\b|\bthreads? resolved\b|\b(?:deploy|release|rollback) (?:bots?|tooling|scripts?|channel|button|"
+    r"dashboard|notifications?)\b|"
+    # Wording drafted for others to publish ("status page draft: we are investigating …"), a proposal
+    # not yet taken ("proposal: we fail over to the DR region").
+    r"\b(?:proposal|suggestion|draft|wording|template|proposed (?:update|message|text|wording)|suggested (?:update|message|text|wording))\s?:|"
     r"\bneeds? (?:\d |two |2 )?(?:explicit )?approvals?\b"
     # Evidence being shown, not an event: "the dashboard shows p99 at 4s".
     r"|\b(?:dashboards?|graphs?|grafana|logs?|traces?|metrics?|panel|query|kibana|splunk) (?:shows?|showing|"
     r"says|said|indicates?|suggests?)\b|\bhere'?s the\b"
+)
+# A generic or habitual statement is no event ("deploying on fridays is a bad idea in general", "the deploy
+# pipeline takes 40 minutes"), nor is something said to be unrelated or planned maintenance, nor a past
+# event judged.
+HABITUAL = factored(
+    r"\b(?:in general|generally|usually|typically|every time|on (?:mondays|tuesdays|wednesdays|thursdays|fridays|"
+    r"weekends)|takes? (?:about |around |like |over |up to )?\d{1,3} ?(?:s|sec|secs|seconds|m|min|mins|minutes|h|hours?)|"
+    r"(?:is|are) (?:a )?(?:bad|good|terrible) idea|unrelated|not related|for maintenance|(?:planned|scheduled) maintenance|"
+    # A past event judged, not announced: "yesterday's deploy was fine", "o deploy de ontem estava ok".
+    r"(?:was|were|estava|estaba|fue|foi|war|était|s'est|lief) (?:totally |perfectly |completely |bien |super |sehr )?"
+    r"(?:fine|ok|okay|clean|good|smooth|uneventful|bien|bem|gut|tranquilo|tranquila|unauffällig|ruhig|passée?|sin problemas|"
+    r"sem problemas))\b"
 )
 # A no-op sync or plan ("sync: no changes", "No changes detected", "already up to date") is no event;
 # "no changes until …" / "no further changes" stays a hold (decision).
@@ -102,6 +128,15 @@ GUARDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("social", SOCIAL),
     ("unrelated", UNRELATED),
     ("noop", NOOP),
+    ("habitual", HABITUAL),
+)
+# A clause pointing back at the one before it as evidence: "we deployed 3.1.0 around 14:02, which is when
+# this started". After a past event it makes that event a recap (human.phrase_kind).
+RETRO = re.compile(
+    r"\b(?:which|that)(?: is| was|'s)? (?:exactly |right |about |around |roughly |also )?when\b|"
+    r"\b(?:is|was) (?:exactly |right |about |around |roughly )?when (?:th\w+ |it |the \w+ )?(?:started|began|kicked off)\b|"
+    r"\b(?:right|just|shortly) (?:before|after) (?:this|it|the (?:errors?|alerts?|spikes?|incident|issue|outage|"
+    r"problem)) (?:started|began|kicked off)\b|\blines? up with (?:the |when )"
 )
 # One pass instead of five: any guard matching makes the message `other`.
 GUARD = factored("|".join(guard.pattern for _name, guard in GUARDS))

@@ -9,6 +9,8 @@ as families (modality and conditionals make decisions, first person and aspect m
 
 from __future__ import annotations
 
+import re
+
 from bot.capture.cues import (
     LONE_ACK,
     PARENTHETICAL,
@@ -21,13 +23,25 @@ from bot.capture.cues import (
     without_negated_events,
     without_quoted_speech,
 )
-from bot.capture.events import CJK_RULES, RULES
-from bot.capture.guards import ACK_SENSE, GUARD, MENTION, NOOP, SOCIAL, SQL, SQL_CASE
+from bot.capture.events import CJK_RULES, RULES, UNDER_WAY
+from bot.capture.guards import ACK_SENSE, GUARD, HEDGE, MENTION, NOOP, RETRO, SOCIAL, SQL, SQL_CASE
 from bot.domain import Confidence
 
 _OTHER: tuple[str, Confidence] = ("other", "strong")
 _CJK = dict(CJK_RULES)
 _RESOLVED = RULES[-1][1]
+_DECISION_LABELS = (
+    "decision:",
+    "entscheidung:",
+    "decisión:",
+    "décision:",
+    "décision :",
+    "decisão:",
+    "decided:",
+)
+# An event under way or intended, as against one pointed back at ("the deploy at 14:02 is when…").
+_PRESENT = re.compile(r"\b(?:\w{3,}ing|now|let'?s|we'?ll|i'?ll|going to|gonna)\b")
+_SENTENCE_BREAK = re.compile(r"[.!]\s")
 
 
 def phrase_kind(original: str) -> tuple[str, Confidence]:
@@ -44,18 +58,25 @@ def phrase_kind(original: str) -> tuple[str, Confidence]:
         return _OTHER  # only questions, or only someone else's words
     if "roll" in text or "revert" in text or "deploy" in text or "release" in text or "change" in text:
         text = MENTION.sub(" ", text)
-    if text.startswith("decision:"):
+    if text.startswith(_DECISION_LABELS):
         return "decision", "strong"  # an explicit label outranks the guards ("… through the weekend")
     text = without_negated_events(text)
     partial = False
+    retro = RETRO.search(text)
+    if retro:
+        # "…, which is when this started" points back at the clause before it as evidence: an event
+        # there is a recap unless it is under way or intended ("rolling back 3.1.0, which is when…").
+        head = text[: clause_end(text, retro.start())]
+        if not _PRESENT.search(head):
+            return _OTHER
+        text = head
     guard = GUARD.search(text)
     if guard:
         # A hedge, recap or aside only voids its own clause and what follows it: "please revert
         # #3310, it broke checkout" still requests a rollback. A guard in the first clause voids all.
         cut = clause_end(text, guard.start())
         if (
-            cut <= 0
-            or SOCIAL.search(text)
+            SOCIAL.search(text)
             or PARENTHETICAL.match(text, guard.end())
             or NOOP.match(text, guard.start())
             or labels_message(text, guard.start(), guard.end())
@@ -63,7 +84,16 @@ def phrase_kind(original: str) -> tuple[str, Confidence]:
             # "the deploy, I think, caused it": the hedge governs the whole sentence; "(recap)" or a
             # closing "- for context" labels the whole message; a no-op sync is no event anywhere.
             return _OTHER
-        text = text[:cut]
+        if cut <= 0:
+            # A hedge opening the message governs its sentence, not the next one: "ok I think we can
+            # close this out. closing." (A recap or label governs what follows it: no such rescue.)
+            after = _SENTENCE_BREAK.search(text, guard.end()) if HEDGE.match(text, guard.start()) else None
+            if after is None:
+                return _OTHER
+            cut = after.end()
+            text = text[cut:]
+        else:
+            text = text[:cut]
         if GUARD.search(text):
             return _OTHER
         partial = True
@@ -89,6 +119,8 @@ def _event_kind(original: str, text: str) -> tuple[str, int, int]:
         if kind == "ack" and ACK_SENSE.search(text):
             return "other", 0, 0  # TCP ACKs, Kafka acks
         start, end = m.span() if m else (0, 0)
+        if kind == "decision" and m and (under_way := UNDER_WAY.search(text)) and under_way.start() <= start:
+            return "deploy", under_way.start(), under_way.end()
         if kind == "mitigated" and (closing := _RESOLVED.search(text)):
             return "resolved", *closing.span()  # mitigated means "not closed"; a closing message is resolved
         return kind, start, end

@@ -217,7 +217,9 @@ def test_confidence_says_where_the_kind_came_from(tmp_path: Path) -> None:
     # An event word in passing, inside someone else's sentence: a guess to confirm in review.
     passing = classify("the checkout team says their deploy markers show up on the latency panel", False)
     assert (passing.kind, passing.confidence) == ("deploy", "weak")
-    assert classify("the deploy bot is slow today", False).confidence == "weak"
+    assert classify("the deploy queue is slow today", False).confidence == "weak"
+    # A tool named after the event ("the deploy bot") is no event at all.
+    assert classify("the deploy bot is slow today", False).kind == "other"
     # A verb carrying its aspect, or one opening the clause, makes the claim clear.
     for text in ("cancelled the deploy of checkout, wrong branch", "the API is returning 503s"):
         assert classify(text, False).confidence == "strong", text
