@@ -1,6 +1,6 @@
 """service catalogue: the service names each workspace has taught the bot
 
-Revision ID: lineage
+Revision ID: 0002
 Revises: 0001
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 import storage.models
 
-revision = "lineage"
+revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None

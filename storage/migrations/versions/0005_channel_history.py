@@ -1,7 +1,7 @@
 """channel history watermark and resumable walk (replaces incident.backfilled_at)
 
-Revision ID: history
-Revises: canvas
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 import storage.models
 
-revision = "history"
-down_revision = "canvas"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

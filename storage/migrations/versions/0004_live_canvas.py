@@ -1,7 +1,7 @@
 """the incident's live canvas and the shared canvases.edit budget
 
-Revision ID: canvas
-Revises: state
+Revision ID: 0004
+Revises: 0003
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 import storage.models
 
-revision = "canvas"
-down_revision = "state"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

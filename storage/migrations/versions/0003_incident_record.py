@@ -1,7 +1,7 @@
 """incident state from trustworthy sources: who set status/commander/severity, entry confidence
 
-Revision ID: state
-Revises: lineage
+Revision ID: 0003
+Revises: 0002
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 import storage.models
 
-revision = "state"
-down_revision = "lineage"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
