@@ -96,6 +96,7 @@ def build_services(
             tz=settings.zone,
             clock=clock,
             tuning=CanvasTuning.for_debounce(settings.scribe_canvas_debounce_seconds),
+            counter=metrics.canvas_updates,
         )
         capture.changed = canvas.notify
     return Services(

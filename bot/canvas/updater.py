@@ -73,6 +73,13 @@ class CanvasStats:
     created: int = 0
     pinned_updates: int = 0
     failures: int = 0
+    # `scribe_canvas_updates{outcome}` of /metrics, told of every count below.
+    counter: Any = None
+
+    def add(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        if self.counter is not None:
+            self.counter.labels(outcome).inc()
 
 
 class CanvasUpdater:
@@ -86,12 +93,13 @@ class CanvasUpdater:
         clock: Callable[[], datetime],
         tuning: CanvasTuning | None = None,
         wall: Callable[[], float] = time.time,
+        counter: Any = None,
     ) -> None:
         self.db, self.gateway, self.text, self.tz, self.clock = db, gateway, text, tz, clock
         self.tuning = tuning or CanvasTuning()
         self.wall = wall
         self.owner = uuid.uuid4().hex
-        self.stats = CanvasStats()
+        self.stats = CanvasStats(counter=counter)
         self._due: dict[str, float] = {}  # channel id → monotonic time its update is due
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -147,7 +155,7 @@ class CanvasUpdater:
             try:
                 more = await self.update(channel_id)
             except Exception as exc:
-                self.stats.failures += 1
+                self.stats.add("failures")
                 code = exc.error if isinstance(exc, GatewayError) else type(exc).__name__
                 log.warning("canvas update for %s failed (%s); retrying", channel_id, code)
                 self._due.setdefault(channel_id, time.monotonic() + self.tuning.backoff)
@@ -188,7 +196,7 @@ class CanvasUpdater:
             await self._spend()
             assert row.message_ts is not None
             await self.gateway.update_message(channel_id, row.message_ts, text)
-            self.stats.pinned_updates += 1
+            self.stats.add("pinned_updates")
             await self._save(incident_id, row.version, written={"text": text})
             return False
         steps = plan(row.written, view)
@@ -255,7 +263,7 @@ class CanvasUpdater:
         if anchor.heading is not None:
             return headings.get(anchor.heading)
         assert anchor.text is not None
-        self.stats.lookups += 1
+        self.stats.add("lookups")
         found = await api.canvas_sections(self.gateway, canvas_id, {"contains_text": lookup_key(anchor.text)})
         return found[0] if found else None
 
@@ -277,7 +285,7 @@ class CanvasUpdater:
         if step.markdown is not None:
             change["document_content"] = {"type": "markdown", "markdown": step.markdown}
         await api.edit_canvas(self.gateway, canvas_id, change)
-        self.stats.edits += 1
+        self.stats.add("edits")
 
     # -- creation ---------------------------------------------------------------------------------
 
@@ -309,9 +317,9 @@ class CanvasUpdater:
             await api.edit_canvas(
                 self.gateway, canvas_id, {"operation": "insert_at_end", "document_content": content}
             )
-            self.stats.edits += 1
-        self.stats.created += 1
-        self.stats.lookups += 1
+            self.stats.add("edits")
+        self.stats.add("created")
+        self.stats.add("lookups")
         ids = await api.canvas_sections(self.gateway, canvas_id, {"section_types": ["h2"]})
         names = list(view.headings)
         # Ours are the last headings of the document (an adopted canvas may have its own before them).
@@ -327,7 +335,7 @@ class CanvasUpdater:
         text = pinned_text(view)
         posted = await self.gateway.post_message(channel_id, text)
         await api.pin(self.gateway, channel_id, str(posted["ts"]))
-        self.stats.pinned_updates += 1
+        self.stats.add("pinned_updates")
         await self._save(
             incident_id, version, mode="pinned", message_ts=str(posted["ts"]), written={"text": text},
             last_error=why[:64],

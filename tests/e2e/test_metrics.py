@@ -62,3 +62,15 @@ async def test_each_app_counts_only_its_own(db_url: str) -> None:
         key = ("scribe_captured_entries_total", (("kind", "deploy"),))
         assert first_samples[key] == 1.0
         assert second_samples.get(key, 0.0) == 0.0
+
+
+async def test_canvas_updates_are_counted(db_url: str) -> None:
+    async with Harness(db_url, scribe_mark_reaction="", scribe_canvas_debounce_seconds=0.05) as h:
+        alice = h.sim.add_user("alice")
+        chan = h.sim.add_channel("incident-canvas-metrics", members=[alice])
+        await h.sim.post_message(chan, alice, "deploying web v9 to prod")
+        await h.idle()
+        await h.bot.services.canvas.idle()  # type: ignore[union-attr]
+        _text, _ct, samples = await scrape(h.bot)
+        assert samples[("scribe_canvas_updates_total", (("outcome", "created"),))] == 1.0
+        assert samples.get(("scribe_canvas_updates_total", (("outcome", "failures"),)), 0.0) == 0.0
