@@ -170,6 +170,7 @@ async def _socket(settings: Settings) -> None:
     try:
         # The bot token is checked once Slack answers the app token: a refused one is exit 2.
         if await runner.start(stop, once_reachable=slack_gate.start):
+            log.info("listening in Socket Mode, database %s", masked_url(settings.database_url))
             await stop.wait()
         log.info("shutting down")
     except AppTokenRefused as exc:

@@ -20,8 +20,6 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.config import masked_url
-
 if TYPE_CHECKING:
     from bot.followups.scheduler import ReminderScheduler
     from bot.services import Services
@@ -109,9 +107,7 @@ class SocketModeRunner:
             web_client=self.services.gateway.connections_client,
         )
         await self.handler.connect_async()
-        log.info(
-            "connected to Slack in Socket Mode, database %s", masked_url(self.services.settings.database_url)
-        )
+        log.info("connected to Slack in Socket Mode")
         return True
 
     async def _wait_for_slack(self, stop: asyncio.Event) -> bool:
