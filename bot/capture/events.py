@@ -38,6 +38,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # A conditional plan: "if the canary is clean we promote, otherwise abort".
             r"\b(?:if|once|unless|wenn|falls|si)\b.{0,80}?\b(?:we|we'?ll|i'?ll|then|otherwise|else)\s(?:\w+\s){0,2}?"
             r"(?:" + COND_ACTION + r"|abort)\b|"
+            # The same plan with its condition after it: "we can close this once the ticket is resolved".
+            r"\b(?:we|i)(?:'ll| will| can| could| should| may| might) (?:\w+ )?(?:" + COND_ACTION + r")\b"
+            r".{0,50}?\b(?:once|when|after|as soon as|if|unless|until) |"
             # Hindi-English holds and plans, the verb after its object: "abhi deploy mat karo",
             # "rollback karte hain" (let's roll back).
             r"\b(?:deploy|rollback|release|merge|push|restart|failover)\w* (?:\w+ )?(?:(?:mat|nahi|na) kar\w*|"

@@ -397,3 +397,17 @@ CASES += [pytest.param(text, kind, id=f"12th round: {text[:40]}") for text, kind
 def test_family_variant(text: str, kind: str) -> None:
     is_bot = text.startswith("Alert ")
     assert classify(text, is_bot=is_bot).kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we can close this once the jira ticket is resolved",
+        "we can close it once checkout is back",
+        "I'll resolve the incident when the backlog drains",
+        "we could call it resolved after an hour of clean graphs",
+        "we should roll back if p99 stays up",
+    ],
+)
+def test_a_plan_with_its_condition_after_it_is_a_decision(text) -> None:
+    assert classify(text, False).kind == "decision"

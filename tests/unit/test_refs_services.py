@@ -157,3 +157,11 @@ def test_keep_substrings_takes_lists_whose_every_value_is_in_the_text() -> None:
         "not_a_key": "api",
     }
     assert keep_substrings(refs, text) == {"service": ["api", "worker"]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["bob is IC", "carol is the new IC now", "dave is incident commander", "erin is on-call for this"],
+)
+def test_a_person_given_a_role_is_not_a_service(text) -> None:
+    assert "service" not in extract_refs(text, "ack")

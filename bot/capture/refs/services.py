@@ -61,10 +61,13 @@ _SYMPTOM_BEFORE = re.compile(
 )
 # An alert name followed by its service in parentheses: "ErrorBudgetBurn (payments)".
 _ALERT_PAREN = re.compile(rf"[A-Z][a-z]{{1,20}}[A-Z]\w{{1,40}}\s{{1,2}}\({_NAME}\)")
+# A person's role in the incident: "bob is IC", "carol is the new incident commander".
+_ROLE = r"(?i:ic|incident commander|commander|on-?call|oncall|lead|scribe|comms)\b"
 # Subject of a state or a deploy verb at the start of a line: "checkout is recovering", "search results
 # are back", "search rolled back to 1.9.9". Lower-case only: a capitalised subject is as often a person.
 _SUBJECT_STATE = re.compile(
-    rf"^{_LOWER_NAME}\s{{1,2}}(?:(?:results|latency|errors|pods|p99|requests|traffic)\s{{1,2}})?"
+    rf"^{_LOWER_NAME}(?!\s{{1,2}}(?i:is|was)\s{{1,2}}(?i:(?:the|our|now|new)\s{{1,2}}){{0,2}}{_ROLE})"
+    rf"\s{{1,2}}(?:(?:results|latency|errors|pods|p99|requests|traffic)\s{{1,2}})?"
     r"(?:is|are|was|were|has|looks|seems|keeps|still|recovered|recovering|back|down|healthy|degraded|"
     r"rolled|rolling|deployed|redeployed|reverted|promoted|upgraded|downgraded|restarted|shipped)\b",
     re.M,
