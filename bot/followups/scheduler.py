@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import DBAPIError
 
 from bot.followups.reminders import SweepResult, sweep
 
@@ -90,6 +91,10 @@ class ReminderScheduler:
                 )
         except asyncio.CancelledError:
             raise
+        except (OSError, DBAPIError) as exc:
+            # The database (or Slack) is unreachable: the next tick retries; one line, not a traceback.
+            self.services.metrics.reminder_sweeps.labels("failed").inc()
+            log.warning("follow-up reminder sweep failed: %s", " ".join(str(exc).split())[:200])
         except Exception:
             # A failed sweep is retried by the next tick; the claims it held are already released.
             self.services.metrics.reminder_sweeps.labels("failed").inc()

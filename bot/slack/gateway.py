@@ -441,8 +441,10 @@ class SlackGateway:
     async def upload_markdown(
         self, channel: str, filename: str, content: str, title: str, thread_ts: str | None = None
     ) -> str | None:
+        # slack-sdk's files_upload_v2 is getUploadURLExternal, the upload, then completeUploadExternal:
+        # counted once, under the Web API method that completes it.
         resp = await self._call(
-            "files.uploadV2",
+            "files.completeUploadExternal",
             lambda: self.client.files_upload_v2(
                 channel=channel, filename=filename, content=content, title=title, thread_ts=thread_ts
             ),

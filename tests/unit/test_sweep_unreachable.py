@@ -1,0 +1,33 @@
+"""A sweep that cannot reach the database logs one line (the next tick retries), not a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.followups.scheduler import ReminderScheduler
+from bot.services import build_services
+from bot.slack.gateway import SlackGateway
+
+
+async def test_an_unreachable_database_is_one_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret="s",
+        database_url="postgresql+asyncpg://nobody:pw@127.0.0.1:9/none",  # port 9: nothing listens
+    )
+    services = build_services(settings, AsyncWebClient(token="xoxb-test"))
+    assert isinstance(services.gateway, SlackGateway)
+    scheduler = ReminderScheduler(services)
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.followups.scheduler"):
+            await scheduler._tick()
+    finally:
+        await services.db.dispose()
+    records = [r for r in caplog.records if r.name == "bot.followups.scheduler"]
+    assert len(records) == 1 and records[0].exc_info is None
+    assert records[0].getMessage().startswith("follow-up reminder sweep failed:")
+    assert "\n" not in records[0].getMessage() and "pw" not in records[0].getMessage()
