@@ -71,6 +71,22 @@ async def timeline(session: AsyncSession, incident_id: int) -> list[TimelineEntr
     return [to_entry(r) for r in (await session.execute(stmt)).scalars()]
 
 
+async def events(session: AsyncSession, incident_id: int) -> list[TimelineEntry]:
+    """The live entries that are events (every kind but `other`), in message-time order: what the
+    canvas and the catch-up show and measure, without converting the chatter they never show."""
+    stmt = (
+        select(EntryRow)
+        .where(
+            EntryRow.incident_id == incident_id,
+            EntryRow.deleted_at.is_(None),
+            EntryRow.hidden.is_(False),
+            EntryRow.kind != "other",
+        )
+        .order_by(EntryRow.occurred_at, EntryRow.ts)
+    )
+    return [to_entry(r) for r in (await session.execute(stmt)).scalars()]
+
+
 async def of_kinds(session: AsyncSession, incident_id: int, kinds: Collection[str]) -> list[TimelineEntry]:
     """The live entries of these kinds, in message-time order (what `timeline` would keep of them)."""
     stmt = (

@@ -228,7 +228,7 @@ class CanvasUpdater:
             if incident is None or incident.id is None:
                 return None
             row = await canvas_store.get(session, incident.id)
-            entries = await entry_store.timeline(session, incident.id)
+            entries = await entry_store.events(session, incident.id)
             if row is None and not entries:
                 return None
             followups = await followup_store.list_for_incident(session, incident.id)

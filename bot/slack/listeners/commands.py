@@ -176,7 +176,7 @@ async def _catchup(services: Services, ref: ChannelRef, ack: Any) -> None:
             await ack(text="Nothing captured in this channel yet, so there is nothing to catch up on.",
                       response_type="ephemeral")  # fmt: skip
             return
-        entries = await entry_store.timeline(session, incident.id)
+        entries = await entry_store.events(session, incident.id)
         followups = await followup_store.list_for_incident(session, incident.id)
     module = services.renderer.env.get_template("live/catchup.j2").module
     text, blocks = catchup_blocks(
