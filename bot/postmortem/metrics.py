@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from bot.domain import Incident, TimelineEntry
 
 from .changes import Change
-from .evidence import EvidenceRef, first_ref, ref_of
+from .evidence import EvidenceRef, first_ref, ref_of, ref_values
 from .lineage import trace
 from .text import format_duration
 
@@ -182,16 +182,28 @@ def _span(name: str, label: str, a: Instant, b: Instant) -> Span:
     return Span(name, label, seconds, format_duration(seconds), definition)
 
 
-def impact_start(changes: Sequence[Change], detection: Instant, alert_service: str | None) -> Instant:
+def _recent_deploys(entries: Sequence[TimelineEntry], at: datetime | None) -> list[Change]:
+    """The deploy records begun within the lookback before `at`, each with its service as the draft's
+    lineage gives it. Only the window's deploy messages and the messages naming their change ids are
+    traced: they are all that decide those services, and tracing a whole long timeline is slow."""
+    if at is None:
+        return []
+    inside = {
+        e.ts for e in entries if e.kind == "deploy" and timedelta(0) <= at - e.occurred_at <= START_LOOKBACK
+    }
+    ids = {cid for e in entries if e.ts in inside for cid in ref_values(e.refs, "change_id")}
+    traced = [e for e in entries if e.ts in inside or ids.intersection(ref_values(e.refs, "change_id"))]
+    return [c for c in trace(traced).changes if c.kind == "deploy"]
+
+
+def _impact_start(deploys: Sequence[Change], detection: Instant, alert_service: str | None) -> Instant:
     """The first deploy of the first alert's service in the lookback window. A deploy of another
     service is never the start; one whose (or whose alert's) service is unknown is taken only when no
     deploy of that service is in the window, and the basis says the service is unknown."""
     if detection.at is None:
         return Instant("start", None, "unknown (no detection in the timeline)")
     at = detection.at
-    window = [
-        c for c in changes if c.kind == "deploy" and timedelta(0) <= at - c.started_at <= START_LOOKBACK
-    ]
+    window = [c for c in deploys if timedelta(0) <= at - c.started_at <= START_LOOKBACK]
     same = [c for c in window if same_service(c.service, alert_service)]
     if same:
         return Instant(
@@ -222,7 +234,7 @@ def compute_metrics(entries: Sequence[TimelineEntry], alerts: Sequence[Alert], i
         )
 
     alert_service = first_ref(first_alert.refs, "service") if first_alert is not None else None
-    start = impact_start(trace(entries).changes, detection, alert_service)
+    start = _impact_start(_recent_deploys(entries, detection.at), detection, alert_service)
 
     ack = _first(entries, "ack", after=detection.at)
     acknowledgement = (
