@@ -10,7 +10,10 @@ from bot.domain import TimelineEntry
 
 from .changes import Change
 from .evidence import EvidenceRef
-from .metrics import Alert, Metrics, format_duration
+from .metrics import Alert, Metrics, format_duration, same_service
+
+# A statement and the entries that support it, before numbering.
+Item = tuple[str, Sequence[EvidenceRef]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +38,7 @@ def claim_confidence(refs: Sequence[EvidenceRef]) -> float:
     return round(min(r.confidence for r in refs), 2) if refs else 0.0
 
 
-def number_claims(items: Sequence[tuple[str, Sequence[EvidenceRef]]]) -> list[Claim]:
+def number_claims(items: Sequence[Item]) -> list[Claim]:
     return [
         Claim(f"CLM-{n:03d}", statement, tuple(refs), claim_confidence(refs))
         for n, (statement, refs) in enumerate(items, 1)
@@ -52,30 +55,22 @@ def build_claims(
     """Statements a reviewer can check, each with the entries that support it.
 
     Only orderings and facts the timeline shows are claimed ("a deploy preceded the first alert"),
-    never causes: causation is for the author to judge.
+    never causes: causation is for the author to judge. A change is related to an alert only when
+    both are of one service; when either service is unknown the statement says so, and a change of
+    another service is never related to the alert (`metrics.same_service`, as the impact start).
     """
-    items: list[tuple[str, Sequence[EvidenceRef]]] = []
+    items: list[Item] = []
     detection = metrics.detection
     first_alert = (
         detection.ref if detection.ref is not None and detection.ref.kind == "alert_firing" else None
     )
+    fired = [a for a in alerts if a.fire_ref is not None]
+    first = next((a for a in fired if first_alert and a.fire_ref.ts == first_alert.ts), None)  # type: ignore[union-attr]
 
     deploys = [c for c in changes if c.kind == "deploy"]
     rollbacks = [c for c in changes if c.kind == "rollback"]
-    if first_alert is not None:
-        before = [c for c in deploys if c.started_at <= first_alert.at]
-        if before:
-            d = before[-1]
-            gap = format_duration(first_alert.at - d.started_at)
-            items.append(
-                (f"A deploy ({_describe(d)}) preceded the first alert by {gap}.", (d.best_ref, first_alert))
-            )
-        after = [c for c in deploys if c.started_at > first_alert.at]
-        if after:
-            names = ", ".join(_describe(c) for c in after[:5])
-            items.append(
-                (f"Deploys followed the first alert: {names}.", tuple(c.best_ref for c in after[:5]))
-            )
+    if first is not None:
+        items.extend(_deploy_claims(deploys, fired, first))
     elif deploys:
         items.append(
             (
@@ -84,7 +79,6 @@ def build_claims(
             )
         )
 
-    fired = [a for a in alerts if a.fire_ref is not None]
     if fired:
         names = ", ".join(dict.fromkeys(a.name for a in fired[:10]))
         more = f" and {len(fired) - 10} more" if len(fired) > 10 else ""
@@ -116,21 +110,7 @@ def build_claims(
             )
         )
 
-    resolved = [a for a in alerts if a.resolve_ref is not None]
-    if resolved:
-        names = ", ".join(dict.fromkeys(a.name for a in resolved[:10]))
-        refs = tuple(a.resolve_ref for a in resolved[:10])  # type: ignore[misc]
-        if rollbacks and all(a.resolved_at >= rollbacks[0].started_at for a in resolved):  # type: ignore[operator]
-            last = max(a.resolved_at for a in resolved)  # type: ignore[type-var]
-            gap = format_duration(last - rollbacks[0].started_at)  # type: ignore[operator]
-            items.append(
-                (
-                    f"Alerts resolved after the rollback ({names}), the last {gap} after it began.",
-                    (rollbacks[0].best_ref, *refs),
-                )
-            )
-        else:
-            items.append((f"Alerts resolved: {names}.", refs))
+    items.extend(_resolution_claims([a for a in alerts if a.resolve_ref is not None], rollbacks))
     still_open = [a for a in fired if a.resolve_ref is None]
     if still_open:
         names = ", ".join(dict.fromkeys(a.name for a in still_open[:10]))
@@ -148,6 +128,114 @@ def build_claims(
     return number_claims(items)
 
 
+def _deploy_claims(deploys: Sequence[Change], fired: Sequence[Alert], first: Alert) -> list[Item]:
+    """Deploys before and after the first alert of each service an alert names, of that service only.
+
+    Deploys of unknown service are related (and said to be) only to the first alert; when the first
+    alert names no service, every deploy is, each marked. A deploy of a service no alert names is
+    listed on its own, related to nothing.
+    """
+    anchors = [first]
+    seen = {first.service.lower()} if first.service else set()
+    for a in fired:
+        if a.service and a.service.lower() not in seen:
+            seen.add(a.service.lower())
+            anchors.append(a)
+    items: list[Item] = []
+    related: set[int] = set()
+    for a in anchors:
+        phrase = _alert_phrase(a, len(anchors) == 1)
+        same = [d for d in deploys if same_service(d.service, a.service)]
+        unsure = [d for d in deploys if same_service(d.service, a.service) is None] if a is first else []
+        for group in (same, unsure):
+            related.update(id(d) for d in group)
+            before = [d for d in group if d.started_at <= a.fired_at]  # type: ignore[operator]
+            after = [d for d in group if d.started_at > a.fired_at]  # type: ignore[operator]
+            if before:
+                items.append(_preceded(before[-5:], a, phrase))
+            if after:
+                names = ", ".join(_describe(d) for d in after[:5])
+                items.append((f"Deploys followed {phrase}: {names}.", tuple(d.best_ref for d in after[:5])))
+    others = [d for d in deploys if id(d) not in related]
+    if others:
+        names = ", ".join(_describe(d) for d in others[:5])
+        items.append(
+            (
+                f"Deploys of services no alert was attributed to: {names}.",
+                tuple(d.best_ref for d in others[:5]),
+            )
+        )
+    return items
+
+
+def _alert_phrase(a: Alert, only: bool) -> str:
+    """`the first alert` when one service's alerts are the only ones; else which alert it is."""
+    if only:
+        return "the first alert" if a.service else "the first alert (service unknown)"
+    return (
+        f"the first {a.service} alert ({a.name})"
+        if a.service
+        else f"the first alert ({a.name}, service unknown)"
+    )
+
+
+def _preceded(before: Sequence[Change], a: Alert, phrase: str) -> Item:
+    gaps = [(d, format_duration(a.fired_at - d.started_at)) for d in before]  # type: ignore[operator]
+    refs = (*(d.best_ref for d in before), a.fire_ref)
+    if len(gaps) == 1:
+        ((d, gap),) = gaps
+        return f"A deploy ({_describe(d)}) preceded {phrase} by {gap}.", refs  # type: ignore[return-value]
+    listed = ", ".join(f"{_describe(d)} by {gap}" for d, gap in gaps)
+    return f"Deploys preceded {phrase}: {listed}.", refs  # type: ignore[return-value]
+
+
+def _resolution_claims(resolved: Sequence[Alert], rollbacks: Sequence[Change]) -> list[Item]:
+    """Each resolved alert goes with the latest rollback of its service begun before it resolved
+    (or, failing that, one whose service or the alert's is unknown, said so); the rest are listed."""
+    by_rollback: dict[int, list[Alert]] = {}
+    unrelated: list[Alert] = []
+    for a in resolved:
+        earlier = [(i, r) for i, r in enumerate(rollbacks) if r.started_at <= a.resolved_at]  # type: ignore[operator]
+        same = [i for i, r in earlier if same_service(r.service, a.service)]
+        unsure = [i for i, r in earlier if same_service(r.service, a.service) is None]
+        if same or unsure:
+            by_rollback.setdefault((same or unsure)[-1], []).append(a)
+        else:
+            unrelated.append(a)
+    items: list[Item] = []
+    for i, group in sorted(by_rollback.items()):
+        rb = rollbacks[i]
+        names = ", ".join(
+            dict.fromkeys(
+                f"{a.name} (service unknown)" if rb.service and not a.service else a.name for a in group[:10]
+            )
+        )
+        last = max(a.resolved_at for a in group)  # type: ignore[type-var]
+        gap = format_duration(last - rb.started_at)  # type: ignore[operator]
+        items.append(
+            (
+                f"Alerts resolved after {_rollback_phrase(rb, len(rollbacks) == 1)} ({names}), "
+                f"the last {gap} after it began.",
+                (rb.best_ref, *(a.resolve_ref for a in group[:10])),  # type: ignore[misc]
+            )
+        )
+    if unrelated:
+        names = ", ".join(dict.fromkeys(a.name for a in unrelated[:10]))
+        items.append((f"Alerts resolved: {names}.", tuple(a.resolve_ref for a in unrelated[:10])))  # type: ignore[misc]
+    return items
+
+
+def _rollback_phrase(rb: Change, only: bool) -> str:
+    """`the rollback` when it is the only one; else which rollback, of which service."""
+    if only:
+        return "the rollback" if rb.service else "the rollback (service unknown)"
+    which = rb.change_id or (
+        f"to {rb.version}" if rb.version else f"begun {rb.started_at.astimezone(UTC):%H:%M:%S}Z"
+    )
+    return f"the {rb.service} rollback {which}" if rb.service else f"the rollback {which} (service unknown)"
+
+
 def _describe(c: Change) -> str:
     parts = [p for p in (c.change_id, c.service, c.version) if p]
-    return " ".join(parts) or c.kind
+    text = " ".join(parts) or c.kind
+    return text if c.service else f"{text}, service unknown"

@@ -23,7 +23,7 @@ from bot.domain import RefValue, TimelineEntry
 
 from .changes import Change, record_facts
 from .evidence import first_ref, ref_of, ref_values
-from .metrics import format_duration
+from .text import format_duration
 
 # Messages about one change often omit its id ("rollback done"); such a message joins the recent
 # change of the same kind posted within this gap, when that change is the only candidate.

@@ -12,12 +12,22 @@ from datetime import datetime, timedelta
 
 from bot.domain import Incident, TimelineEntry
 
-from .evidence import EvidenceRef, first_ref, ref_of
+from .changes import Change
+from .evidence import EvidenceRef, first_ref, ref_of, ref_values
+from .lineage import trace
 from .text import format_duration
 
 # Only a deploy this close before detection is taken as the start of impact; an older one is more
 # likely unrelated background, and claiming it would be a guess.
 START_LOOKBACK = timedelta(hours=6)
+
+
+def same_service(a: str | None, b: str | None) -> bool | None:
+    """Whether a change and an alert are of one service: None when either service is unknown, so a
+    caller relates them only when this is True and says "service unknown" when it is None."""
+    if not a or not b:
+        return None
+    return a.lower() == b.lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +145,9 @@ class Metrics:
 
 
 DEFINITIONS: dict[str, str] = {
-    "start": "the first deploy posted within 6 h before detection (the likely trigger); "
-    "otherwise detection itself",
+    "start": "the first deploy of the first alert's service within 6 h before detection (the likely "
+    "trigger); with none, the first deploy there whose service, or the alert's, is unknown (the basis "
+    "says so); otherwise detection itself. A deploy of another service is never the start",
     "detection": "the first alert firing; with no alert, when the incident channel was opened",
     "acknowledgement": "the first acknowledgement (`ack`) at or after detection",
     "mitigation": "the first message stating impact stopped (`mitigated`); otherwise the moment the last "
@@ -171,6 +182,47 @@ def _span(name: str, label: str, a: Instant, b: Instant) -> Span:
     return Span(name, label, seconds, format_duration(seconds), definition)
 
 
+def _recent_deploys(entries: Sequence[TimelineEntry], at: datetime | None) -> list[Change]:
+    """The deploy records begun within the lookback before `at`, each with its service as the draft's
+    lineage gives it. Only the window's deploy messages and the messages naming their change ids are
+    traced: they are all that decide those services, and tracing a whole long timeline is slow."""
+    if at is None:
+        return []
+    inside = {
+        e.ts for e in entries if e.kind == "deploy" and timedelta(0) <= at - e.occurred_at <= START_LOOKBACK
+    }
+    ids = {cid for e in entries if e.ts in inside for cid in ref_values(e.refs, "change_id")}
+    traced = [e for e in entries if e.ts in inside or ids.intersection(ref_values(e.refs, "change_id"))]
+    return [c for c in trace(traced).changes if c.kind == "deploy"]
+
+
+def _impact_start(deploys: Sequence[Change], detection: Instant, alert_service: str | None) -> Instant:
+    """The first deploy of the first alert's service in the lookback window. A deploy of another
+    service is never the start; one whose (or whose alert's) service is unknown is taken only when no
+    deploy of that service is in the window, and the basis says the service is unknown."""
+    if detection.at is None:
+        return Instant("start", None, "unknown (no detection in the timeline)")
+    at = detection.at
+    window = [c for c in deploys if timedelta(0) <= at - c.started_at <= START_LOOKBACK]
+    same = [c for c in window if same_service(c.service, alert_service)]
+    if same:
+        return Instant(
+            "start", same[0].started_at, f"first {same[0].service} deploy before detection", same[0].refs[0]
+        )
+    unsure = [c for c in window if same_service(c.service, alert_service) is None]
+    if unsure:
+        c = unsure[0]
+        if detection.ref is None:
+            why = "no alert to name a service"
+        elif alert_service is None:
+            why = "the first alert's service is unknown"
+        else:
+            why = "the deploy's service is unknown"
+        return Instant("start", c.started_at, f"first deploy before detection ({why})", c.refs[0])
+    whose = f"no {alert_service} deploy" if alert_service else "no deploy"
+    return Instant("start", at, f"detection ({whose} shortly before it)", detection.ref)
+
+
 def compute_metrics(entries: Sequence[TimelineEntry], alerts: Sequence[Alert], incident: Incident) -> Metrics:
     """`entries` must be in time order (the timeline, without `other`)."""
     first_alert = _first(entries, "alert_firing")
@@ -181,15 +233,8 @@ def compute_metrics(entries: Sequence[TimelineEntry], alerts: Sequence[Alert], i
             "detection", incident.opened_at, "incident channel opened (no alert in the timeline)"
         )
 
-    start = Instant("start", detection.at, "detection (no deploy shortly before it)", detection.ref)
-    if detection.at is not None:
-        # The first deploy of the lookback window: with several, the earliest is where impact could begin.
-        for e in entries:
-            if e.occurred_at > detection.at:
-                break
-            if e.kind == "deploy" and detection.at - e.occurred_at <= START_LOOKBACK:
-                start = Instant("start", e.occurred_at, "first deploy before detection", ref_of(e))
-                break
+    alert_service = first_ref(first_alert.refs, "service") if first_alert is not None else None
+    start = _impact_start(_recent_deploys(entries, detection.at), detection, alert_service)
 
     ack = _first(entries, "ack", after=detection.at)
     acknowledgement = (
