@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
+from markupsafe import Markup
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.domain import FollowUp, Incident, TimelineEntry
 from bot.incident_state import derive_state, trusted
 from bot.postmortem.metrics import compute_metrics, format_duration, pair_alerts
-from bot.postmortem.text import slack_escape, truncate
+from bot.postmortem.text import mrkdwn, mrkdwn_plain, truncate
 
 KEY_KINDS = frozenset(
     {"alert_firing", "alert_resolved", "deploy", "rollback", "ack", "mitigated", "resolved", "decision"}
@@ -24,8 +25,14 @@ EVENTS, DECISIONS, FOLLOWUPS = 6, 3, 5
 TEXT_MAX = 140
 
 
-def _line(text: str) -> str:
-    return slack_escape(truncate(" ".join(text.split()), TEXT_MAX))
+def _line(wire: str) -> Markup:
+    """Text a person wrote (Slack's wire form, already mrkdwn) on one capped line."""
+    return mrkdwn(truncate(" ".join(wire.split()), TEXT_MAX))
+
+
+def _plain(text: str) -> Markup:
+    """A value the bot derived (an alert or service name) on one capped line."""
+    return mrkdwn_plain(truncate(" ".join(text.split()), TEXT_MAX))
 
 
 def catchup_blocks(
@@ -51,8 +58,9 @@ def catchup_blocks(
     summary = text.summary(
         {
             "status": state.status.value or incident.status,
-            "severity": slack_escape(severity) if severity else None,
-            "commander": f"<@{commander}>" if commander else None,
+            "severity": mrkdwn_plain(severity) if severity else None,
+            # Slack shows a mention as the person's name.
+            "commander": Markup(f"<@{commander}>") if commander else None,
             "detected": detected.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if detected else None,
             "since": format_duration(now - detected) if detected and now >= detected else None,
         }
@@ -67,8 +75,9 @@ def catchup_blocks(
     ]
     firing = [
         {
-            "name": _line(a.name),
-            "service": _line(a.service if isinstance(a.service, str) else ", ".join(a.service or [])) or None,
+            "name": _plain(a.name),
+            "service": _plain(a.service if isinstance(a.service, str) else ", ".join(a.service or []))
+            or None,
             "fired": a.fired_at.astimezone(tz).strftime(clock) if a.fired_at else "?",
         }
         for a in alerts
@@ -82,7 +91,7 @@ def catchup_blocks(
     items = [
         {
             "id": f.id,
-            "owner": f"<@{f.owner_id}>",
+            "owner": Markup(f"<@{f.owner_id}>"),
             "description": _line(f.description),
             "due": f.due.isoformat() if f.due else None,
         }
