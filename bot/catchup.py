@@ -12,10 +12,11 @@ from typing import Any
 from markupsafe import Markup
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
+from bot.canvas.layout import known_names
 from bot.domain import FollowUp, Incident, TimelineEntry
 from bot.incident_state import derive_state, trusted
 from bot.postmortem.metrics import compute_metrics, format_duration, pair_alerts
-from bot.postmortem.text import mrkdwn, mrkdwn_plain, truncate
+from bot.postmortem.text import mrkdwn, mrkdwn_plain, slack_escape, truncate
 
 KEY_KINDS = frozenset(
     {"alert_firing", "alert_resolved", "deploy", "rollback", "ack", "mitigated", "resolved", "decision"}
@@ -28,6 +29,12 @@ TEXT_MAX = 140
 def _line(wire: str) -> Markup:
     """Text a person wrote (Slack's wire form, already mrkdwn) on one capped line."""
     return mrkdwn(truncate(" ".join(wire.split()), TEXT_MAX))
+
+
+def _mention(user_id: str, names: dict[str, str]) -> Markup:
+    """A person as Slack marks them up, named when the record knows the name."""
+    name = names.get(user_id)
+    return Markup(f"<@{user_id}|{slack_escape(name)}>" if name else f"<@{user_id}>")
 
 
 def _plain(text: str) -> Markup:
@@ -54,13 +61,15 @@ def catchup_blocks(
     detected = metrics.detection.at
     clock = "%H:%M"
     severity, commander = state.severity.value, state.commander.value
+    names = known_names(incident, entries, followups)
+    if commander and state.commander.value_name:
+        names[commander] = state.commander.value_name
 
     summary = text.summary(
         {
             "status": state.status.value or incident.status,
             "severity": mrkdwn_plain(severity) if severity else None,
-            # Slack shows a mention as the person's name.
-            "commander": Markup(f"<@{commander}>") if commander else None,
+            "commander": _mention(commander, names) if commander else None,
             "detected": detected.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if detected else None,
             "since": format_duration(now - detected) if detected and now >= detected else None,
         }
@@ -91,7 +100,7 @@ def catchup_blocks(
     items = [
         {
             "id": f.id,
-            "owner": Markup(f"<@{f.owner_id}>"),
+            "owner": _mention(f.owner_id, names),
             "description": _line(f.description),
             "due": f.due.isoformat() if f.due else None,
         }

@@ -51,7 +51,7 @@ def _person(name: str | None, user_id: str | None) -> str | None:
     return name or (f"![](@{user_id})" if user_id else None)
 
 
-def _names(
+def known_names(
     incident: Incident, entries: Sequence[TimelineEntry], followups: Sequence[FollowUp]
 ) -> dict[str, str]:
     """Every person whose name the record knows: authors, follow-up owners, the commander."""
@@ -98,7 +98,7 @@ def canvas_view(
     metrics = compute_metrics(sure, alerts, incident)
     day = "%Y-%m-%d %H:%M %Z"
     current = state.status.value or incident.status
-    names = _names(incident, entries, followups)
+    names = known_names(incident, entries, followups)
     write = _writer(names)
     commander = state.commander
     status = text.status(

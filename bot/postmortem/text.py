@@ -98,9 +98,10 @@ def mrkdwn_plain(value: object) -> Markup:
 
 
 # One pass over wire-form text: Slack's person/channel markup, the `<br>` md_cell writes, Slack's three
-# entities, a raw `&` that would open an entity, any other `<`.
+# entities, a raw `&` that would open an entity, a web link as Slack marks it up, any other `<`.
 _WIRE_MD = re.compile(
-    r"<([@#])([UWC][A-Z0-9]{2,20})(?:\|([^<>|]{1,80}))?>|(<br>)|&(amp|lt|gt);|(&)(?=#|[A-Za-z][A-Za-z0-9]*;)|(<)"
+    r"<([@#])([UWC][A-Z0-9]{1,20})(?:\|([^<>|]{1,80}))?>|(<br>)|&(amp|lt|gt);|(&)(?=#|[A-Za-z][A-Za-z0-9]*;)"
+    r"|<((?:https?://|mailto:)[^<>|\s]{1,2000})(?:\|([^<>]{1,2000}))?>|(<)"
 )
 _ENTITY_AHEAD = re.compile(r"#|[A-Za-z][A-Za-z0-9]*;")
 # `&#58;`, `&colon;`…: Markdown decodes entities in link targets, so an entity is never let through.
@@ -117,8 +118,9 @@ def _as_name(sigil: str, ident: str, label: str | None) -> str:
 def wire_markdown(wire: str, mention: Mention = _as_name) -> str:
     """Wire-form text as Markdown that shows what the person typed: Slack's entities decoded once and
     `<` escaped again as `&lt;` (no HTML tag can open), a raw `&` before an entity-like run made
-    `&amp;` (no entity can be decoded), mentions as `mention` writes them (`@alice` by default), and
-    a script URL scheme broken by a zero-width joiner (it reads the same, but no browser runs it).
+    `&amp;` (no entity can be decoded), mentions as `mention` writes them (`@alice` by default), a web
+    link as `label (url)`, and a script URL scheme broken by a zero-width joiner (it reads the same,
+    but no browser runs it).
     Idempotent, so a value made safe twice reads the same."""
 
     def one(m: re.Match[str]) -> str:
@@ -126,6 +128,9 @@ def wire_markdown(wire: str, mention: Mention = _as_name) -> str:
             return mention(m[1], m[2], wire_markdown(m[3]) if m[3] else None)
         if m[4] or m[6]:
             return m[4] or "&amp;"
+        if m[7]:  # `label (url)`: plain text, so no Markdown link of ours can carry a script
+            url = wire_markdown(m[7])
+            return f"{wire_markdown(m[8])} ({url})" if m[8] and m[8] != m[7] else url
         if m[5] == "amp":
             return "&amp;" if _ENTITY_AHEAD.match(wire, m.end()) else "&"
         return ">" if m[5] == "gt" else "&lt;"
