@@ -15,7 +15,8 @@ async def test_wire_form_text_reads_as_typed_everywhere(db_url: str) -> None:
     async with harness(db_url) as h:
         alice = h.sim.add_user("alice")
         chan = h.sim.add_channel("incident-wire", members=[alice])
-        # As Slack delivers `decision: keep <img src=x onerror=alert(1)> & R&D [go](javascript:alert(1)) @channel cc @alice`.
+        # As Slack delivers `decision: keep <img src=x onerror=alert(1)> R&D [go](javascript:alert(1))
+        # @channel cc @alice`.
         wire = (
             "decision: keep &lt;img src=x onerror=alert(1)&gt; R&amp;D [go](javascript:alert(1)) "
             f"<!channel> cc <@{alice}|alice>"
@@ -26,7 +27,8 @@ async def test_wire_form_text_reads_as_typed_everywhere(db_url: str) -> None:
         assert added.status == 200
         await settle(h)
 
-        shown = f"keep &lt;img src=x onerror=alert(1)> R&D [go](javascript{ZWJ}:alert(1)) &lt;!{ZWJ}channel> cc @alice"
+        shown = "keep &lt;img src=x onerror=alert(1)> R&D "
+        shown += f"[go](javascript{ZWJ}:alert(1)) &lt;!{ZWJ}channel> cc @alice"
         await until(lambda: f"· decision — decision: {shown}" in text_of(h, chan))
         await until(lambda: "#1 alice: fix &lt;img src=x> & R&D, open" in text_of(h, chan))
 
