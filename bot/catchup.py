@@ -12,9 +12,9 @@ from typing import Any
 from markupsafe import Markup
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
-from bot.canvas.layout import known_names
 from bot.domain import FollowUp, Incident, TimelineEntry
 from bot.incident_state import derive_state, trusted
+from bot.people import known_names
 from bot.postmortem.metrics import compute_metrics, format_duration, pair_alerts
 from bot.postmortem.text import mrkdwn, mrkdwn_plain, slack_escape, truncate
 

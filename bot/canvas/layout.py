@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from bot.domain import FollowUp, Incident, TimelineEntry
 from bot.incident_state import derive_state, trusted
+from bot.people import known_names
 from bot.postmortem.metrics import compute_metrics, pair_alerts
 from bot.postmortem.text import md_inline, wire_markdown
 
@@ -49,17 +50,6 @@ def _clock(at: datetime | None, tz: tzinfo, fmt: str = "%H:%M:%S") -> str | None
 
 def _person(name: str | None, user_id: str | None) -> str | None:
     return name or (f"![](@{user_id})" if user_id else None)
-
-
-def known_names(
-    incident: Incident, entries: Sequence[TimelineEntry], followups: Sequence[FollowUp]
-) -> dict[str, str]:
-    """Every person whose name the record knows: authors, follow-up owners, the commander."""
-    names = {e.author_id: e.author_name for e in entries if e.author_id and e.author_name}
-    names.update((f.owner_id, f.owner_name) for f in followups if f.owner_name)
-    if incident.commander_id and incident.commander_name:
-        names[incident.commander_id] = incident.commander_name
-    return names
 
 
 def _writer(names: dict[str, str]) -> Any:
