@@ -16,7 +16,7 @@ from bot.domain import FollowUp, Incident, TimelineEntry
 from bot.incident_state import derive_state, trusted
 from bot.people import known_names
 from bot.postmortem.metrics import compute_metrics, format_duration, pair_alerts
-from bot.postmortem.text import mrkdwn, mrkdwn_plain, slack_escape, truncate
+from bot.postmortem.text import mrkdwn_line, mrkdwn_plain, slack_escape, truncate
 
 KEY_KINDS = frozenset(
     {"alert_firing", "alert_resolved", "deploy", "rollback", "ack", "mitigated", "resolved", "decision"}
@@ -28,7 +28,7 @@ TEXT_MAX = 140
 
 def _line(wire: str) -> Markup:
     """Text a person wrote (Slack's wire form, already mrkdwn) on one capped line."""
-    return mrkdwn(truncate(" ".join(wire.split()), TEXT_MAX))
+    return mrkdwn_line(wire, TEXT_MAX)
 
 
 def _mention(user_id: str, names: dict[str, str]) -> Markup:

@@ -92,6 +92,23 @@ def mrkdwn(wire: object) -> Markup:
     return Markup(neutralise_mentions("" if wire is None else str(wire)))
 
 
+_OPEN_TAIL = re.compile(r"<[^<>]*$|&[a-z]{0,4}$")
+
+
+def truncate_wire(wire: str, limit: int, marker: str = "…") -> str:
+    """`truncate` for wire-form text: a cut never leaves half a `<…>` mention/link or half an entity,
+    which Slack would show as raw markup."""
+    if len(wire) <= limit:
+        return wire
+    kept = truncate(wire, limit, marker)[: -len(marker)]
+    return _OPEN_TAIL.sub("", kept).rstrip() + marker
+
+
+def mrkdwn_line(wire: str, limit: int) -> Markup:
+    """Wire-form text as `mrkdwn` on one line of at most `limit` characters."""
+    return mrkdwn(truncate_wire(" ".join(wire.split()), limit))
+
+
 def mrkdwn_plain(value: object) -> Markup:
     """A plain value (a name, a severity) as Slack `mrkdwn`, marked as `mrkdwn` does."""
     return Markup(slack_escape(value))

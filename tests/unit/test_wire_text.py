@@ -16,7 +16,7 @@ from bot.catchup import catchup_blocks
 from bot.domain import FollowUp, Incident, TimelineEntry
 from bot.followups import blocks as fb
 from bot.postmortem.render import TemplateRenderer, markdown_safe
-from bot.postmortem.text import ZWJ, mrkdwn, wire_markdown
+from bot.postmortem.text import ZWJ, mrkdwn, truncate_wire, wire_markdown
 from bot.review import review_blocks
 from tests.unit.inc1042_entries import assert_tables_intact, report_for
 
@@ -157,3 +157,12 @@ def test_followup_messages_keep_the_wire_form() -> None:
 def test_mrkdwn_never_escapes_again() -> None:
     assert mrkdwn(WIRE) == MRKDWN
     assert mrkdwn(mrkdwn(WIRE)) == MRKDWN
+
+
+def test_a_cut_never_leaves_half_a_mention_or_entity() -> None:
+    assert truncate_wire("abc <@U12345|alice> tail", 12) == "abc…"
+    assert truncate_wire("abc &amp;lt; tail", 9) == "abc…"
+    assert truncate_wire("a &lt;b&gt; c", 11) == "a &lt;b…"
+    assert truncate_wire("short", 10) == "short"
+    long = FollowUp(2, "C1", "U1", "x" * 195 + " <@U00000004|dave> and more", "U1", T0)
+    assert fb.list_text([long], T0, ZoneInfo("UTC"), title="F").startswith("*F*\n• *#2* " + "x" * 195 + "…")
