@@ -9,12 +9,14 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
+from markupsafe import Markup
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.domain import FollowUp, Incident, TimelineEntry
 from bot.incident_state import derive_state, trusted
+from bot.people import known_names
 from bot.postmortem.metrics import compute_metrics, format_duration, pair_alerts
-from bot.postmortem.text import slack_escape, truncate
+from bot.postmortem.text import mrkdwn_line, mrkdwn_plain, slack_escape, truncate
 
 KEY_KINDS = frozenset(
     {"alert_firing", "alert_resolved", "deploy", "rollback", "ack", "mitigated", "resolved", "decision"}
@@ -24,8 +26,20 @@ EVENTS, DECISIONS, FOLLOWUPS = 6, 3, 5
 TEXT_MAX = 140
 
 
-def _line(text: str) -> str:
-    return slack_escape(truncate(" ".join(text.split()), TEXT_MAX))
+def _line(wire: str) -> Markup:
+    """Text a person wrote (Slack's wire form, already mrkdwn) on one capped line."""
+    return mrkdwn_line(wire, TEXT_MAX)
+
+
+def _mention(user_id: str, names: dict[str, str]) -> Markup:
+    """A person as Slack marks them up, named when the record knows the name."""
+    name = names.get(user_id)
+    return Markup(f"<@{user_id}|{slack_escape(name)}>" if name else f"<@{user_id}>")
+
+
+def _plain(text: str) -> Markup:
+    """A value the bot derived (an alert or service name) on one capped line."""
+    return mrkdwn_plain(truncate(" ".join(text.split()), TEXT_MAX))
 
 
 def catchup_blocks(
@@ -47,12 +61,15 @@ def catchup_blocks(
     detected = metrics.detection.at
     clock = "%H:%M"
     severity, commander = state.severity.value, state.commander.value
+    names = known_names(incident, entries, followups)
+    if commander and state.commander.value_name:
+        names[commander] = state.commander.value_name
 
     summary = text.summary(
         {
             "status": state.status.value or incident.status,
-            "severity": slack_escape(severity) if severity else None,
-            "commander": f"<@{commander}>" if commander else None,
+            "severity": mrkdwn_plain(severity) if severity else None,
+            "commander": _mention(commander, names) if commander else None,
             "detected": detected.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if detected else None,
             "since": format_duration(now - detected) if detected and now >= detected else None,
         }
@@ -67,8 +84,9 @@ def catchup_blocks(
     ]
     firing = [
         {
-            "name": _line(a.name),
-            "service": _line(a.service if isinstance(a.service, str) else ", ".join(a.service or [])) or None,
+            "name": _plain(a.name),
+            "service": _plain(a.service if isinstance(a.service, str) else ", ".join(a.service or []))
+            or None,
             "fired": a.fired_at.astimezone(tz).strftime(clock) if a.fired_at else "?",
         }
         for a in alerts
@@ -82,7 +100,7 @@ def catchup_blocks(
     items = [
         {
             "id": f.id,
-            "owner": f"<@{f.owner_id}>",
+            "owner": _mention(f.owner_id, names),
             "description": _line(f.description),
             "due": f.due.isoformat() if f.due else None,
         }

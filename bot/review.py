@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
 
 from bot import incident_record
 from bot.domain import ALL_KINDS, TimelineEntry
-from bot.postmortem.text import one_line, slack_escape
+from bot.postmortem.text import mrkdwn_line, mrkdwn_plain
 from bot.slack.context import ChannelRef
 from storage import entries as entry_store
 from storage import incidents as incident_store
@@ -55,8 +55,8 @@ def review_blocks(
             e.occurred_at.astimezone(tz).strftime("%H:%M %Z"),
             e.kind,
             e.confidence,
-            slack_escape(e.author_name or e.author_id or e.source or ""),
-            slack_escape(one_line(e.text, TEXT_MAX)),
+            mrkdwn_plain(e.author_name or e.author_id or e.source or ""),
+            mrkdwn_line(e.text, TEXT_MAX),
         )
         blocks.append(SectionBlock(block_id=f"review-{e.id}", text=MarkdownTextObject(text=str(line))))
         options = [Option(value=f"{e.id}:{kind}", text=kind) for kind in ALL_KINDS]
@@ -141,5 +141,5 @@ async def _correct(services: Services, user_id: str, entry_id: int, kind: str | 
         session.add(row)
         await session.flush()
         await incident_record.refresh(session, row.incident_id)
-        shown = slack_escape(one_line(row.text, TEXT_MAX))
+        shown = mrkdwn_line(row.text, TEXT_MAX)
     return str(texts.taken_out(shown) if kind is None else texts.corrected(kind, shown))

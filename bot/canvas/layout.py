@@ -11,9 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
+from markupsafe import Markup
+
 from bot.domain import FollowUp, Incident, TimelineEntry
 from bot.incident_state import derive_state, trusted
+from bot.people import known_names
 from bot.postmortem.metrics import compute_metrics, pair_alerts
+from bot.postmortem.text import md_inline, wire_markdown
 
 # The fixed sections, in document order; their headings are the canvas's stable anchors.
 SECTIONS: tuple[str, ...] = ("status", "timeline", "alerts", "metrics", "followups", "postmortem")
@@ -48,6 +52,24 @@ def _person(name: str | None, user_id: str | None) -> str | None:
     return name or (f"![](@{user_id})" if user_id else None)
 
 
+def _writer(names: dict[str, str]) -> Any:
+    """Wire-form text → one line of canvas Markdown: shown as typed (Slack's entities decoded once,
+    escaped again for Markdown), a person by name when known, else as a canvas mention."""
+
+    def mention(sigil: str, ident: str, label: str | None) -> str:
+        if sigil == "#":
+            return "#" + label if label else f"![](#{ident})"
+        name = label or names.get(ident)
+        return "@" + name if name else f"![](@{ident})"
+
+    def write(wire: str | None, limit: int) -> Markup | None:
+        if wire is None:
+            return None
+        return Markup(wire_markdown(md_inline(wire, limit), mention))
+
+    return write
+
+
 def canvas_view(
     incident: Incident,
     entries: Sequence[TimelineEntry],
@@ -66,19 +88,24 @@ def canvas_view(
     metrics = compute_metrics(sure, alerts, incident)
     day = "%Y-%m-%d %H:%M %Z"
     current = state.status.value or incident.status
+    names = known_names(incident, entries, followups)
+    write = _writer(names)
+    commander = state.commander
     status = text.status(
         {
             "status": current,
-            "severity": state.severity.value,
-            "commander": _person(state.commander.value_name, state.commander.value),
+            "severity": write(state.severity.value, 60),
+            "commander": write(
+                _person(commander.value_name or names.get(commander.value or ""), commander.value), 80
+            ),
             "detected": _clock(metrics.detection.at, tz, day),
             "resolved": _clock(metrics.resolution.at, tz, day) if current == "resolved" else None,
         }
     )
     alert_rows = [
         {
-            "name": a.name,
-            "service": a.service if isinstance(a.service, str) else ", ".join(a.service or []),
+            "name": write(a.name, 120),
+            "service": write(a.service if isinstance(a.service, str) else ", ".join(a.service or []), 60),
             "fired": _clock(a.fired_at, tz),
             "resolved": _clock(a.resolved_at, tz),
         }
@@ -89,8 +116,8 @@ def canvas_view(
     followup_rows = [
         {
             "id": f.id,
-            "owner": f.owner_name or f.owner_id,
-            "description": f.description,
+            "owner": write(f.owner_name, 60) or Markup(f"![](@{f.owner_id})"),
+            "description": write(f.description, 200),
             "due": f.due.isoformat() if f.due else None,
             "status": f.status,
         }
@@ -112,7 +139,11 @@ def canvas_view(
             e.ts,
             str(
                 text.timeline_line(
-                    {"time": _clock(e.occurred_at, tz), "kind": e.kind.replace("_", " "), "text": e.text}
+                    {
+                        "time": _clock(e.occurred_at, tz),
+                        "kind": e.kind.replace("_", " "),
+                        "text": write(e.text, 300),
+                    }
                 )
             ),
         )

@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 
 from bot.domain import FollowUp
 from bot.followups.policy import overdue_days, short_id
+from bot.postmortem.text import mrkdwn, truncate_wire
 
 ACTION_DONE = "followup_done"
 ACTION_SNOOZE_DAY = "followup_snooze_1d"
@@ -48,7 +49,9 @@ def item_ids_in(blocks: Sequence[Mapping[str, Any]] | None) -> list[int]:
 
 
 def _clip(text: str, limit: int = _MAX_DESCRIPTION) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A description (typed through the slash command, so in Slack's wire form: already mrkdwn, never
+    escaped again) cut to `limit`, its broadcasts neutralised."""
+    return mrkdwn(truncate_wire(text, limit))
 
 
 def _when(dt: datetime, zone: ZoneInfo) -> str:

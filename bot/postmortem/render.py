@@ -26,7 +26,7 @@ import bot
 from . import mermaid
 from .assemble import Report, TimelineRow, iso_in
 from .metrics import DEFINITIONS, format_duration
-from .text import ZWJ, md_cell, md_inline, neutralise_mentions, one_line, truncate
+from .text import md_cell, md_inline, neutralise_mentions, one_line, truncate, wire_markdown
 
 SUFFIX = ".md.j2"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -55,31 +55,14 @@ class TemplateProblem(Exception):
         return f"{where}: {self.message}"
 
 
-_MENTION = re.compile(r"<([@#])([UWC][A-Z0-9]{2,20})(?:\|([^<>|]{1,80}))?>")
-# `<` opening anything but the `<br>` that md_cell writes for a line break inside a table cell.
-_TAG_OPEN = re.compile(r"<(?!br>)")
-# `&#58;`, `&colon;`…: Markdown decodes entities in link targets, so `javascript&#58;` would still run.
-_ENTITY = re.compile(r"&(?=#|[A-Za-z][A-Za-z0-9]*;)")
-_SCRIPT_SCHEME = re.compile(r"(?i)\b(javascript|vbscript|data(?=:[a-z]+/))(?=\s*:)")
-
-
 def markdown_safe(value: object) -> object:
-    """Text as it may appear in the draft: mentions made readable, no HTML tag can open (`<` →
-    `&lt;`), no entity can be decoded, and a script URL scheme is broken by a zero-width joiner (it
-    reads the same, but is no scheme a browser runs). Output already made safe is marked `Markup`
-    and passes unchanged."""
+    """Text as it may appear in the draft (the finalize of every `{{ … }}`): user text arrives in
+    Slack's wire form and `wire_markdown` shows it as typed, mentions read as names (`<@U1|alice>` →
+    `@alice`), no HTML tag can open, no entity can be decoded and no script link run. Output already
+    made safe is marked `Markup` and passes unchanged."""
     if not isinstance(value, str) or isinstance(value, Markup):
         return value
-    if "<@" in value or "<#" in value:
-        # A person or channel as Slack marks them up (`<@U1|alice>`) reads as a person would: @alice.
-        value = _MENTION.sub(lambda m: m[1] + (m[3] or m[2]), value)
-    if "&" in value:  # before `<`, whose own escape is an entity
-        value = _ENTITY.sub("&amp;", value)
-    if "<" in value:
-        value = _TAG_OPEN.sub("&lt;", value)
-    if ":" in value:
-        value = _SCRIPT_SCHEME.sub(lambda m: m[1] + ZWJ, value)
-    return value
+    return wire_markdown(value)
 
 
 def builtin_templates_dir() -> Path:
