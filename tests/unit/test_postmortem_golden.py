@@ -80,6 +80,8 @@ def test_failed_version_and_rollback_line(report, draft):
     rollback = TemplateRenderer().render("rollback", report)
     assert "**Failed Version**: v2.14.0 (DEP-7781)" in rollback
     assert "**Rolled Back To**: v2.13.2 (RB-7781)" in rollback
+    # The deploy named next to detection is the impact start (the alert's own service's deploy).
+    assert "Alert ALT-CPU-1042 fired at 10:03:00 UTC, 3 min after the deploy DEP-7781 started." in rollback
 
 
 def test_changes_are_grouped_by_change(report):
