@@ -11,12 +11,8 @@ from bot.postmortem.summary import summary_blocks
 from bot.postmortem.text import ZWJ
 from tests.unit import inc1042_entries as inc
 from tests.unit.inc1042_entries import report_for
+from tests.unit.test_wire_text import MRKDWN, WIRE
 
-# As Slack delivers `<img src=x onerror=alert(1)> R&D [go](javascript:alert(1)) @channel cc @alice`.
-WIRE = "&lt;img src=x onerror=alert(1)&gt; R&amp;D [go](javascript:alert(1)) <!channel> cc <@U1|alice>"
-MRKDWN = (
-    f"&lt;img src=x onerror=alert(1)&gt; R&amp;D [go](javascript:alert(1)) <!{ZWJ}channel> cc <@U1|alice>"
-)
 # `/postmortem followup add @dave <img src=x> R&D <!channel> cc @alice` as the slash command stores it.
 FU_WIRE = "&lt;img src=x&gt; R&amp;D <!channel> cc <@U1|alice>"
 
