@@ -3,7 +3,15 @@
 Built with slack_sdk's models so `to_dict()` validates them, and sized before validation: Slack allows
 at most 50 blocks, 3,000 characters per section text, 10 fields of 2,000, a 150-character header and
 40,000 characters of message text. Nothing in slack_sdk checks the 50-block cap, so `cap_blocks` does.
-Every piece of user text passes `slack_escape`, which also neutralises broadcast mentions.
+
+Each value is escaped by where it came from, and broadcasts are neutralised either way. What a person
+typed (decisions, follow-up descriptions) is stored in Slack's wire form and already is `mrkdwn`, so it
+goes through `mrkdwn_line`: escaping it again would show `&amp;lt;`. Services, versions and change ids are
+cut out of that same wire text (a `&amp;` in one is already escaped), so they and the rollback lines built
+from them take `mrkdwn`; their alphabets hold no `<`, `>`, `&` or `|`, so no half markup can reach Slack.
+Values that never were wire text - status, severity, names from user profiles, durations, policy flags
+(they quote the change window setting), the "what changed" line (alert names from integrations) - take
+`slack_escape`.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from slack_sdk.models.blocks import (
 
 from .assemble import Report
 from .changes import Change
-from .text import neutralise_mentions, one_line, slack_escape, truncate
+from .text import mrkdwn, mrkdwn_line, neutralise_mentions, slack_escape, truncate, truncate_wire
 
 MAX_BLOCKS = 50
 SECTION_MAX = 3000
@@ -31,6 +39,7 @@ HEADER_MAX = 150
 CONTEXT_MAX = 3000
 FALLBACK_MAX = 40_000
 LIST_MAX = 15  # lines per list section before "…and N more"
+LINE_MAX = 200  # characters of one decision or follow-up description
 
 
 def bounded_lines(
@@ -68,7 +77,7 @@ def _section(text: str) -> SectionBlock:
 def _change_line(c: Change) -> str:
     arrow = f"{c.from_version or '?'} → {c.version}" if c.version else ""
     parts = [c.kind, f"`{c.change_id}`" if c.change_id else "", c.service or "(service unknown)", arrow]
-    return "• " + slack_escape(f"{' '.join(p for p in parts if p)} — {c.status}")
+    return "• " + mrkdwn(f"{' '.join(p for p in parts if p)} — {c.status}")
 
 
 def summary_blocks(report: Report, *, version: int, changed: str | None) -> tuple[list[dict], str]:
@@ -87,16 +96,22 @@ def summary_blocks(report: Report, *, version: int, changed: str | None) -> tupl
     if m.start.at is not None:
         fields.append(f"*Started*\n{m.start.at.astimezone(tz):%Y-%m-%d %H:%M %Z}")
     if h.services:
-        fields.append(f"*Services*\n{slack_escape(', '.join(h.services))}")
+        fields.append(f"*Services*\n{mrkdwn(', '.join(h.services))}")
     blocks.append(SectionBlock(fields=[MarkdownTextObject(text=truncate(f, FIELD_MAX)) for f in fields[:10]]))
 
     metric_lines = [f"• {s.label}: {slack_escape(s.text)}" for s in m.spans]
     blocks.append(_section(bounded_lines("Metrics", metric_lines)))
 
-    change_lines = [f"*{slack_escape(r.line)}*" for r in report.rollbacks]
+    change_lines = [f"*{mrkdwn(r.line)}*" for r in report.rollbacks]
     change_lines += [_change_line(c) for c in report.changes]
     if change_lines:
         blocks.append(_section(bounded_lines("Changes", change_lines)))
+
+    if report.decisions:
+        decision_lines = [
+            f"• `{d.at.astimezone(tz):%H:%M}` {mrkdwn_line(d.text, LINE_MAX)}" for d in report.decisions
+        ]
+        blocks.append(_section(bounded_lines("Decisions", decision_lines)))
 
     if report.flags:
         blocks.append(
@@ -112,7 +127,7 @@ def summary_blocks(report: Report, *, version: int, changed: str | None) -> tupl
     due = sorted((a for a in open_items if a.due), key=lambda a: (not a.overdue, a.due))
     if due:
         lines = [
-            f"• {slack_escape(one_line(a.description, 200))} — {slack_escape(a.owner)}, due {a.due}"
+            f"• {mrkdwn_line(a.description, LINE_MAX)} — {slack_escape(a.owner)}, due {a.due}"
             + (" *(overdue)*" if a.overdue else "")
             for a in due
         ]
@@ -141,11 +156,13 @@ def fallback_text(report: Report, *, version: int, changed: str | None) -> str:
     """Plain text for notifications and clients without Block Kit (Slack parses it as mrkdwn)."""
     h, m = report.header, report.metrics
     lines = [
-        f"Post-mortem draft v{version}: {h.incident_id} — {h.status}, duration {m.total_duration.text}",
-        " · ".join(f"{s.label}: {s.text}" for s in m.spans[:4]),
+        slack_escape(
+            f"Post-mortem draft v{version}: {h.incident_id} — {h.status}, duration {m.total_duration.text}"
+        ),
+        slack_escape(" · ".join(f"{s.label}: {s.text}" for s in m.spans[:4])),
     ]
-    lines.extend(r.line for r in report.rollbacks)
-    lines.extend(f"Policy flag: {f.statement}" for f in report.flags[:20])
+    lines.extend(mrkdwn(r.line) for r in report.rollbacks)
+    lines.extend(slack_escape(f"Policy flag: {f.statement}") for f in report.flags[:20])
     if changed:
-        lines.append(changed)
-    return truncate(slack_escape("\n".join(lines)), FALLBACK_MAX)
+        lines.append(slack_escape(changed))
+    return truncate_wire("\n".join(lines), FALLBACK_MAX)
