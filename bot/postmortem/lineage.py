@@ -152,7 +152,7 @@ def _id_services(entries: Sequence[TimelineEntry]) -> dict[str, str]:
 
 
 def _join_recent(
-    fact: _Fact, service: str | None, reverts: str | None, recent: list[_Group]
+    fact: _Fact, change_id: str | None, service: str | None, reverts: str | None, recent: list[_Group]
 ) -> _Group | None:
     at = fact.entry.occurred_at
     candidates = [
@@ -160,14 +160,14 @@ def _join_recent(
         for g in recent
         if g.last is not None
         and at - g.last <= MERGE_GAP
-        and _compatible(fact.change_id, g.change_id)
+        and _compatible(change_id, g.change_id)
         and _compatible(service, g.service)
         and _compatible(fact.version, g.version)
         and _compatible(reverts, g.reverts)
     ]
     if not candidates:
         return None
-    if service is None and fact.change_id is None and reverts is None:
+    if service is None and change_id is None and reverts is None:
         # "rollback done" after rollbacks of two services: which one is unknown, so it joins none.
         if len({(g.service or "").lower() for g in candidates}) > 1:
             return None
@@ -186,7 +186,7 @@ def _group(facts: Iterable[_Fact], id_services: Mapping[str, str], deploy_ids: s
         key = (f.kind, cid, (service or "").lower()) if cid else None
         g = by_id.get(key) if key else None
         if g is None:
-            g = _join_recent(replace(f, change_id=cid), service, reverts, recent[f.kind][-3:])
+            g = _join_recent(f, cid, service, reverts, recent[f.kind][-3:])
         if g is None:
             g = _Group(f.kind, None, None, None)
             groups.append(g)
