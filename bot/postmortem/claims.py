@@ -10,7 +10,7 @@ from bot.domain import TimelineEntry
 
 from .changes import Change
 from .evidence import EvidenceRef
-from .metrics import Alert, Metrics, format_duration, same_service
+from .metrics import Alert, Metrics, format_duration, service_key
 
 # A statement and the entries that support it, before numbering.
 Item = tuple[str, Sequence[EvidenceRef]]
@@ -141,12 +141,21 @@ def _deploy_claims(deploys: Sequence[Change], fired: Sequence[Alert], first: Ale
         if a.service and a.service.lower() not in seen:
             seen.add(a.service.lower())
             anchors.append(a)
+    by_service: dict[str, list[Change]] = {}
+    unknown: list[Change] = []
+    for d in deploys:
+        if (key := service_key(d.service)) is not None:
+            by_service.setdefault(key, []).append(d)
+        else:
+            unknown.append(d)
     items: list[Item] = []
     related: set[int] = set()
     for a in anchors:
         phrase = _alert_phrase(a, len(anchors) == 1)
-        same = [d for d in deploys if same_service(d.service, a.service)]
-        unsure = [d for d in deploys if same_service(d.service, a.service) is None] if a is first else []
+        # `same_service` True, and None (the deploy's or the alert's service unknown).
+        key = service_key(a.service)
+        same = by_service.get(key, []) if key is not None else []
+        unsure = (unknown if key is not None else list(deploys)) if a is first else []
         for group in (same, unsure):
             related.update(id(d) for d in group)
             before = [d for d in group if d.started_at <= a.fired_at]  # type: ignore[operator]
@@ -192,14 +201,33 @@ def _preceded(before: Sequence[Change], a: Alert, phrase: str) -> Item:
 def _resolution_claims(resolved: Sequence[Alert], rollbacks: Sequence[Change]) -> list[Item]:
     """Each resolved alert goes with the latest rollback of its service begun before it resolved
     (or, failing that, one whose service or the alert's is unknown, said so); the rest are listed."""
+    # One sweep in time order over alerts and rollbacks, keeping the latest (highest-listed) rollback
+    # begun so far per service, of unknown service, and of any: a long timeline has thousands of each.
+    chosen: dict[int, int] = {}
+    order = sorted(range(len(rollbacks)), key=lambda i: rollbacks[i].started_at)
+    latest: dict[str, int] = {}
+    latest_unknown = latest_any = -1
+    k = 0
+    for j in sorted(range(len(resolved)), key=lambda j: resolved[j].resolved_at):  # type: ignore[arg-type,return-value]
+        a = resolved[j]
+        while k < len(order) and rollbacks[order[k]].started_at <= a.resolved_at:  # type: ignore[operator]
+            i, key = order[k], service_key(rollbacks[order[k]].service)
+            if key is not None:
+                latest[key] = max(latest.get(key, -1), i)
+            else:
+                latest_unknown = max(latest_unknown, i)
+            latest_any = max(latest_any, i)
+            k += 1
+        # `same_service` True, else None (the rollback's or the alert's service unknown).
+        key = service_key(a.service)
+        i = latest.get(key, latest_unknown) if key is not None else latest_any
+        if i >= 0:
+            chosen[j] = i
     by_rollback: dict[int, list[Alert]] = {}
     unrelated: list[Alert] = []
-    for a in resolved:
-        earlier = [(i, r) for i, r in enumerate(rollbacks) if r.started_at <= a.resolved_at]  # type: ignore[operator]
-        same = [i for i, r in earlier if same_service(r.service, a.service)]
-        unsure = [i for i, r in earlier if same_service(r.service, a.service) is None]
-        if same or unsure:
-            by_rollback.setdefault((same or unsure)[-1], []).append(a)
+    for j, a in enumerate(resolved):
+        if j in chosen:
+            by_rollback.setdefault(chosen[j], []).append(a)
         else:
             unrelated.append(a)
     items: list[Item] = []

@@ -15,7 +15,8 @@ The rules (docs/postmortem.md, "Changes and rollbacks"):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -151,7 +152,7 @@ def _id_services(entries: Sequence[TimelineEntry]) -> dict[str, str]:
 
 
 def _join_recent(
-    fact: _Fact, service: str | None, reverts: str | None, recent: list[_Group]
+    fact: _Fact, change_id: str | None, service: str | None, reverts: str | None, recent: list[_Group]
 ) -> _Group | None:
     at = fact.entry.occurred_at
     candidates = [
@@ -159,14 +160,14 @@ def _join_recent(
         for g in recent
         if g.last is not None
         and at - g.last <= MERGE_GAP
-        and _compatible(fact.change_id, g.change_id)
+        and _compatible(change_id, g.change_id)
         and _compatible(service, g.service)
         and _compatible(fact.version, g.version)
         and _compatible(reverts, g.reverts)
     ]
     if not candidates:
         return None
-    if service is None and fact.change_id is None and reverts is None:
+    if service is None and change_id is None and reverts is None:
         # "rollback done" after rollbacks of two services: which one is unknown, so it joins none.
         if len({(g.service or "").lower() for g in candidates}) > 1:
             return None
@@ -185,7 +186,7 @@ def _group(facts: Iterable[_Fact], id_services: Mapping[str, str], deploy_ids: s
         key = (f.kind, cid, (service or "").lower()) if cid else None
         g = by_id.get(key) if key else None
         if g is None:
-            g = _join_recent(replace(f, change_id=cid), service, reverts, recent[f.kind][-3:])
+            g = _join_recent(f, cid, service, reverts, recent[f.kind][-3:])
         if g is None:
             g = _Group(f.kind, None, None, None)
             groups.append(g)
@@ -226,34 +227,65 @@ def _change(g: _Group) -> Change:
     )
 
 
-def _undone(rb: Change, deploys: Sequence[Change]) -> Change | None:
-    """The deploy a rollback undid, or None when the timeline does not say which."""
-    if rb.reverts:
-        named = [d for d in deploys if d.change_id == rb.reverts and _compatible(rb.service, d.service)]
-        if named:
-            return named[-1]
-    earlier = [
-        d
-        for d in deploys
-        if d.started_at <= rb.started_at
-        # A deploy to the version being rolled back to is the state returned to, not the failure.
-        and not _same(d.version, rb.version)
-    ]
-    if rb.from_version:
-        same_version = [
-            d for d in earlier if _same(d.version, rb.from_version) and _compatible(rb.service, d.service)
-        ]
-        if same_version:
-            return same_version[-1]
-    if rb.service:
-        same_service = [d for d in earlier if _same(d.service, rb.service)]
-        return same_service[-1] if same_service else None
-    if rb.version:
-        # Unknown service, but the rollback's target is the version a deploy said it came from.
-        came_from = [d for d in earlier if _same(d.from_version, rb.version)]
-        if came_from:
-            return came_from[-1]
-    return None
+class _Deploys:
+    """The deploy records in start order, indexed so that pairing a rollback looks only at the deploys
+    of its change id, version or service rather than at every earlier deploy (a long timeline has
+    thousands of deploys and as many rollbacks)."""
+
+    def __init__(self, deploys: Sequence[Change]) -> None:
+        self.deploys = deploys
+        self.starts = [d.started_at for d in deploys]
+        self.by_id: dict[str, list[int]] = {}
+        self.by_version: dict[str, list[int]] = {}
+        self.by_service: dict[str, list[int]] = {}
+        self.by_from: dict[str, list[int]] = {}
+        for i, d in enumerate(deploys):
+            if d.change_id is not None:
+                self.by_id.setdefault(d.change_id, []).append(i)
+            for index, value in (
+                (self.by_version, d.version),
+                (self.by_service, d.service),
+                (self.by_from, d.from_version),
+            ):
+                if value is not None:
+                    index.setdefault(value.lower(), []).append(i)
+
+    def latest(self, positions: Sequence[int], before: int, keep: Callable[[Change], bool]) -> Change | None:
+        """The last deploy at one of `positions` (ascending) below `before` that `keep` accepts."""
+        for k in range(bisect_left(positions, before) - 1, -1, -1):
+            d = self.deploys[positions[k]]
+            if keep(d):
+                return d
+        return None
+
+    def undone(self, rb: Change) -> Change | None:
+        """The deploy a rollback undid, or None when the timeline does not say which."""
+        if rb.reverts:
+            ids = self.by_id.get(rb.reverts, ())
+            named = self.latest(ids, len(self.deploys), lambda d: _compatible(rb.service, d.service))
+            if named is not None:
+                return named
+        # Deploys begun by the rollback's start; one to the version being rolled back to is the state
+        # returned to, not the failure.
+        before = bisect_right(self.starts, rb.started_at)
+
+        def earlier(d: Change) -> bool:
+            return not _same(d.version, rb.version)
+
+        if rb.from_version:
+            same_version = self.latest(
+                self.by_version.get(rb.from_version.lower(), ()),
+                before,
+                lambda d: earlier(d) and _compatible(rb.service, d.service),
+            )
+            if same_version is not None:
+                return same_version
+        if rb.service:
+            return self.latest(self.by_service.get(rb.service.lower(), ()), before, earlier)
+        if rb.version:
+            # Unknown service, but the rollback's target is the version a deploy said it came from.
+            return self.latest(self.by_from.get(rb.version.lower(), ()), before, earlier)
+        return None
 
 
 def _rollback_info(rb: Change, deploy: Change | None) -> RollbackInfo:
@@ -298,13 +330,14 @@ def trace(entries: Iterable[TimelineEntry]) -> Lineage:
     changes = [_change(g) for g in _group(facts, id_services, deploy_ids)]
     changes.sort(key=lambda c: c.started_at)
 
-    deploys = [c for c in changes if c.kind == "deploy"]
+    deploys = _Deploys([c for c in changes if c.kind == "deploy"])
+    position = {id(c): i for i, c in enumerate(changes)}
     rollbacks: list[RollbackInfo] = []
     paired: dict[int, Change] = {}
     for i, rb in enumerate(changes):
         if rb.kind != "rollback":
             continue
-        deploy = _undone(rb, deploys)
+        deploy = deploys.undone(rb)
         rollbacks.append(_rollback_info(rb, deploy))
         if deploy is None:
             continue
@@ -312,7 +345,7 @@ def trace(entries: Iterable[TimelineEntry]) -> Lineage:
         paired[i] = replace(
             rb, service=rb.service or deploy.service, from_version=rb.from_version or deploy.version
         )
-        j = changes.index(deploy)
+        j = position[id(deploy)]
         if changes[j].rolled_back_by is None:
             paired[j] = replace(paired.get(j, deploy), rolled_back_by=paired[i].label)
     changes = [paired.get(i, c) for i, c in enumerate(changes)]

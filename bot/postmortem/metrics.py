@@ -22,12 +22,18 @@ from .text import format_duration
 START_LOOKBACK = timedelta(hours=6)
 
 
+def service_key(service: str | None) -> str | None:
+    """What `same_service` compares, for indexing changes by service: None when unknown."""
+    return service.lower() if service else None
+
+
 def same_service(a: str | None, b: str | None) -> bool | None:
     """Whether a change and an alert are of one service: None when either service is unknown, so a
     caller relates them only when this is True and says "service unknown" when it is None."""
-    if not a or not b:
+    ka, kb = service_key(a), service_key(b)
+    if ka is None or kb is None:
         return None
-    return a.lower() == b.lower()
+    return ka == kb
 
 
 @dataclass(frozen=True, slots=True)

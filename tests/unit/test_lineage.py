@@ -288,3 +288,30 @@ def test_every_built_in_template_shows_every_rollback_with_its_own_service():
     assert "**Failed Version (web)**: v1.0.2 (DEP-1)" in rollback
     _blocks, fallback = summary_blocks(report, version=1, changed=None)
     assert all(line in fallback for line in lines)
+
+
+def test_among_many_interleaved_services_each_rollback_undoes_the_latest_earlier_deploy_of_its_own():
+    """The deploy indexes keep the rule over a long timeline: of its own service (whatever the case
+    it is written in), begun before the rollback, skipping a deploy to the version returned to."""
+    services = ("api", "web", "auth", "search", "billing")
+    entries, expected = [], []
+    latest: dict[str, str] = {}
+    for k in range(300):
+        svc = services[(k * 7) % len(services)]
+        written = svc.upper() if k % 3 == 0 else svc
+        entries.append(entry(k * 60, "deploy", f"{written} v{k}", bot=True, service=written, version=f"v{k}"))
+        latest[svc] = f"v{k}"
+        if k % 4 == 3:
+            back = services[k % len(services)]
+            if back in latest:
+                # A later deploy to the version returned to is the state returned to, not the failure.
+                entries.append(
+                    entry(k * 60 + 1, "deploy", f"{back} v0", bot=True, service=back, version="v0")
+                )
+                entries.append(
+                    entry(k * 60 + 2, "rollback", f"rolling {back} back to v0", service=back, version="v0")
+                )
+                expected.append((back, latest[back]))
+    lineage = trace(entries)
+    assert len(lineage.rollbacks) == len(expected) > 50
+    assert [(rb.service.lower(), rb.failed_version) for rb in lineage.rollbacks] == expected  # type: ignore[union-attr]
