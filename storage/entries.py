@@ -61,45 +61,75 @@ async def set_author_name(session: AsyncSession, channel_id: str, ts: str, name:
     await session.execute(stmt)
 
 
-async def timeline(session: AsyncSession, incident_id: int) -> list[TimelineEntry]:
-    """Every live entry (including `other`, which the draft filters), in message-time order."""
+# The columns a TimelineEntry holds: selected as plain rows, which skips building an ORM object per
+# entry (a third of the cost of reading a long timeline, which the canvas does on every update).
+_ENTRY_COLUMNS = (
+    EntryRow.id,
+    EntryRow.channel_id,
+    EntryRow.ts,
+    EntryRow.thread_ts,
+    EntryRow.occurred_at,
+    EntryRow.kind,
+    EntryRow.text,
+    EntryRow.refs,
+    EntryRow.author_id,
+    EntryRow.author_name,
+    EntryRow.author_kind,
+    EntryRow.source,
+    EntryRow.capture,
+    EntryRow.kind_locked,
+    EntryRow.confidence,
+)
+
+
+async def _live(session: AsyncSession, incident_id: int, *where: Any) -> list[TimelineEntry]:
+    """The live (not deleted, not taken out) entries matching `where`, in message-time order."""
     stmt = (
-        select(EntryRow)
-        .where(EntryRow.incident_id == incident_id, EntryRow.deleted_at.is_(None), EntryRow.hidden.is_(False))
+        select(*_ENTRY_COLUMNS)
+        .where(
+            EntryRow.incident_id == incident_id,
+            EntryRow.deleted_at.is_(None),
+            EntryRow.hidden.is_(False),
+            *where,
+        )
         .order_by(EntryRow.occurred_at, EntryRow.ts)
     )
-    return [to_entry(r) for r in (await session.execute(stmt)).scalars()]
+    return [
+        TimelineEntry(
+            id=r.id,
+            channel_id=r.channel_id,
+            ts=r.ts,
+            thread_ts=r.thread_ts,
+            occurred_at=r.occurred_at,
+            kind=r.kind,
+            text=r.text,
+            refs=dict(r.refs or {}),
+            author_id=r.author_id,
+            author_name=r.author_name,
+            author_kind=r.author_kind,
+            source=r.source,
+            capture=r.capture,
+            kind_locked=r.kind_locked,
+            confidence=r.confidence,
+        )
+        for r in (await session.execute(stmt)).all()
+    ]
+
+
+async def timeline(session: AsyncSession, incident_id: int) -> list[TimelineEntry]:
+    """Every live entry (including `other`, which the draft filters), in message-time order."""
+    return await _live(session, incident_id)
 
 
 async def events(session: AsyncSession, incident_id: int) -> list[TimelineEntry]:
     """The live entries that are events (every kind but `other`), in message-time order: what the
     canvas and the catch-up show and measure, without converting the chatter they never show."""
-    stmt = (
-        select(EntryRow)
-        .where(
-            EntryRow.incident_id == incident_id,
-            EntryRow.deleted_at.is_(None),
-            EntryRow.hidden.is_(False),
-            EntryRow.kind != "other",
-        )
-        .order_by(EntryRow.occurred_at, EntryRow.ts)
-    )
-    return [to_entry(r) for r in (await session.execute(stmt)).scalars()]
+    return await _live(session, incident_id, EntryRow.kind != "other")
 
 
 async def of_kinds(session: AsyncSession, incident_id: int, kinds: Collection[str]) -> list[TimelineEntry]:
     """The live entries of these kinds, in message-time order (what `timeline` would keep of them)."""
-    stmt = (
-        select(EntryRow)
-        .where(
-            EntryRow.incident_id == incident_id,
-            EntryRow.deleted_at.is_(None),
-            EntryRow.hidden.is_(False),
-            EntryRow.kind.in_(list(kinds)),
-        )
-        .order_by(EntryRow.occurred_at, EntryRow.ts)
-    )
-    return [to_entry(r) for r in (await session.execute(stmt)).scalars()]
+    return await _live(session, incident_id, EntryRow.kind.in_(list(kinds)))
 
 
 async def by_id(session: AsyncSession, entry_id: int) -> EntryRow | None:
