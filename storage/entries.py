@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Row, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import TimelineEntry
@@ -14,7 +14,8 @@ from storage.models import EntryRow
 from storage.upsert import insert_ignoring_conflicts
 
 
-def to_entry(row: EntryRow) -> TimelineEntry:
+def to_entry(row: EntryRow | Row[Any]) -> TimelineEntry:
+    """From an ORM row or a plain row of `_ENTRY_COLUMNS` (the same attribute names)."""
     return TimelineEntry(
         id=row.id,
         channel_id=row.channel_id,
@@ -94,26 +95,7 @@ async def _live(session: AsyncSession, incident_id: int, *where: Any) -> list[Ti
         )
         .order_by(EntryRow.occurred_at, EntryRow.ts)
     )
-    return [
-        TimelineEntry(
-            id=r.id,
-            channel_id=r.channel_id,
-            ts=r.ts,
-            thread_ts=r.thread_ts,
-            occurred_at=r.occurred_at,
-            kind=r.kind,
-            text=r.text,
-            refs=dict(r.refs or {}),
-            author_id=r.author_id,
-            author_name=r.author_name,
-            author_kind=r.author_kind,
-            source=r.source,
-            capture=r.capture,
-            kind_locked=r.kind_locked,
-            confidence=r.confidence,
-        )
-        for r in (await session.execute(stmt)).all()
-    ]
+    return [to_entry(r) for r in (await session.execute(stmt)).all()]
 
 
 async def timeline(session: AsyncSession, incident_id: int) -> list[TimelineEntry]:
