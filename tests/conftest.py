@@ -4,6 +4,7 @@ environment (Bolt silently changes mode on SLACK_CLIENT_ID/SECRET, so no SLACK_*
 from __future__ import annotations
 
 import os
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -48,7 +49,16 @@ async def _pg_drop(name: str) -> None:
     assert PG_ADMIN_URL is not None
     conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://"))
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for attempt in range(50):
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except asyncpg.InsufficientPrivilegeError:
+                # FORCE may not end a server process our role does not own (an autovacuum worker
+                # that has just started on the fresh database): it finishes in moments.
+                if attempt == 49:
+                    raise
+                await asyncio.sleep(0.1)
     finally:
         await conn.close()
 
