@@ -3,8 +3,8 @@ environment (Bolt silently changes mode on SLACK_CLIENT_ID/SECRET, so no SLACK_*
 
 from __future__ import annotations
 
-import os
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
