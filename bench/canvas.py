@@ -22,11 +22,11 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pgdb import fresh_postgres
 
 from bot.demo import serve_against
 from bot.simulator.server import SlackSimulator
@@ -160,24 +160,6 @@ async def main() -> None:
             continue
         with tempfile.TemporaryDirectory() as tmp:
             report(name, await scenario(f"sqlite+aiosqlite:///{tmp}/bench.db", storm, debounce))
-
-
-@contextlib.asynccontextmanager
-async def fresh_postgres(url: str) -> AsyncIterator[str]:
-    """A new database next to the given one for one scenario, dropped afterwards."""
-    import asyncpg
-
-    name = f"scribe_bench_{uuid.uuid4().hex[:10]}"
-    admin = url.replace("postgresql+asyncpg://", "postgresql://")
-    conn = await asyncpg.connect(admin)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    try:
-        yield f"{url.rsplit('/', 1)[0]}/{name}"
-    finally:
-        conn = await asyncpg.connect(admin)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -30,6 +29,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pgdb import fresh_postgres
 
 from bot.config import Settings, load_settings
 from bot.followups import policy
@@ -237,19 +238,8 @@ async def main() -> None:
     if url.startswith("sqlite"):
         await run(url, args)
         return
-    import asyncpg
-
-    name = f"scribe_bench_{uuid.uuid4().hex[:10]}"
-    admin = url.replace("postgresql+asyncpg://", "postgresql://")
-    conn = await asyncpg.connect(admin)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    try:
-        await run(f"{url.rsplit('/', 1)[0]}/{name}", args)
-    finally:
-        conn = await asyncpg.connect(admin)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
+    async with fresh_postgres(url) as fresh:
+        await run(fresh, args)
 
 
 if __name__ == "__main__":
