@@ -43,6 +43,17 @@ def base_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def sim_env(sim: SlackSimulator, database_url: str, **extra: str) -> dict[str, str]:
+    """`base_env` for a `scribe serve` that talks to this simulator."""
+    return base_env(
+        SLACK_BOT_TOKEN=sim.bot_token,
+        SLACK_SIGNING_SECRET=sim.signing_secret,
+        SLACK_API_URL=sim.api_url,
+        DATABASE_URL=database_url,
+        **extra,
+    )
+
+
 async def wait_healthy(url: str, timeout: float = 20.0) -> int:
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as session:
@@ -147,13 +158,7 @@ async def test_event_is_committed_before_the_200_even_under_kill_9(db_url: str, 
     sim = SlackSimulator()
     await sim.start()
     port = free_port()
-    env = base_env(
-        SLACK_BOT_TOKEN=sim.bot_token,
-        SLACK_SIGNING_SECRET=sim.signing_secret,
-        SLACK_API_URL=sim.api_url,
-        DATABASE_URL=db_url,
-        SCRIBE_MARK_REACTION="",
-    )
+    env = sim_env(sim, db_url, SCRIBE_MARK_REACTION="")
     proc = scribe("serve", "--port", str(port), env=env, cwd=tmp_path)
     try:
         assert await wait_healthy(f"http://127.0.0.1:{port}/healthz") == 200

@@ -24,7 +24,7 @@ from bot.simulator.client import SignedSlackClient
 from bot.simulator.server import SlackSimulator
 from storage import incidents
 from storage.db import Database
-from tests.e2e.test_serve_process import base_env, free_port, scribe
+from tests.e2e.test_serve_process import base_env, free_port, scribe, sim_env
 
 
 def scribe_logging_to(path: Path, *args: str, env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
@@ -142,11 +142,9 @@ async def test_listening_line_masks_the_password_and_json_logs_parse(db_url: str
     await Database(db_url).dispose()
     async with SlackSimulator() as sim:
         port = free_port()
-        env = base_env(
-            SLACK_BOT_TOKEN=sim.bot_token,
-            SLACK_SIGNING_SECRET=sim.signing_secret,
-            SLACK_API_URL=sim.api_url,
-            DATABASE_URL=db_url,
+        env = sim_env(
+            sim,
+            db_url,
             SCRIBE_LOG_FORMAT="json",
             SCRIBE_LOG_LEVEL="DEBUG",
             SCRIBE_MARK_REACTION="",
@@ -240,11 +238,9 @@ async def test_open_incidents_are_caught_up_once_a_late_database_arrives(tmp_pat
         await db.dispose()
 
         port = free_port()
-        env = base_env(
-            SLACK_BOT_TOKEN=sim.bot_token,
-            SLACK_SIGNING_SECRET=sim.signing_secret,
-            SLACK_API_URL=sim.api_url,
-            DATABASE_URL=f"sqlite+aiosqlite:///{later}/s.db",
+        env = sim_env(
+            sim,
+            f"sqlite+aiosqlite:///{later}/s.db",
         )
         proc = scribe("serve", "--port", str(port), env=env, cwd=tmp_path)
         try:
@@ -283,11 +279,9 @@ def incidents_opened():
 async def test_signed_request_counts_in_metrics_of_a_real_process(tmp_path: Path) -> None:
     async with SlackSimulator() as sim:
         port = free_port()
-        env = base_env(
-            SLACK_BOT_TOKEN=sim.bot_token,
-            SLACK_SIGNING_SECRET=sim.signing_secret,
-            SLACK_API_URL=sim.api_url,
-            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/s.db",
+        env = sim_env(
+            sim,
+            f"sqlite+aiosqlite:///{tmp_path}/s.db",
         )
         proc = scribe("serve", "--port", str(port), env=env, cwd=tmp_path)
         try:
