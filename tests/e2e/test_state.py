@@ -48,6 +48,8 @@ async def record(h: Harness, channel: str) -> Incident:
 
 async def draft(h: Harness, channel: str, user: str) -> str:
     """`/postmortem draft`, and the Markdown file it uploaded."""
+    # Authors' names are looked up after the ack; a person drafting does so seconds later.
+    await h.idle()
     before = len(h.sim.files_in(channel))
     await run(h, channel, user, "draft")
     await settle(h)
