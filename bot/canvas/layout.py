@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -36,6 +36,16 @@ class CanvasView:
     headings: dict[str, str]  # section → "## Heading"
     bodies: dict[str, str]  # BODY_SECTIONS → one element of Markdown
     timeline: tuple[tuple[str, str], ...]  # (entry ts, "- 10:02:13 · deploy — …"), in time order
+
+
+@dataclass(slots=True)
+class LineMemo:
+    """Timeline lines already written for one incident, by what they are made of: a long timeline
+    re-derived for every update renders only its new and changed entries. Valid for one set of known
+    names (a name learned later changes how mentions read, so the lines are written again)."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    lines: dict[tuple[Any, ...], str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +88,10 @@ def canvas_view(
     tz: tzinfo,
     text: Any,
     draft: Draft | None = None,
+    memo: LineMemo | None = None,
 ) -> CanvasView:
-    """`text` is the templates/live/canvas.j2 module (its macros write every visible word)."""
+    """`text` is the templates/live/canvas.j2 module (its macros write every visible word); `memo`
+    (kept by the caller between calls for one incident) saves rendering unchanged lines again."""
     timeline = [e for e in entries if e.kind != "other"]
     # The same record and measures the draft states: weak entries are never measured or argued from.
     state = derive_state(incident, entries)
@@ -134,28 +146,27 @@ def canvas_view(
             else text.postmortem(None, None)
         ),
     }
-    lines = tuple(
-        (
-            e.ts,
-            str(
-                text.timeline_line(
-                    {
-                        "time": _clock(e.occurred_at, tz),
-                        "kind": e.kind.replace("_", " "),
-                        "text": write(e.text, 300),
-                    }
-                )
-            ),
-        )
-        for e in timeline
-    )
+    memo = memo if memo is not None else LineMemo()
+    if memo.names != names:
+        memo.names, memo.lines = dict(names), {}
+    seen, lines = memo.lines, []
+    fresh: dict[tuple[Any, ...], str] = {}
+    for e in timeline:
+        key = (e.ts, e.occurred_at, e.kind, e.text)
+        line = seen.get(key)
+        if line is None:
+            when, kind = _clock(e.occurred_at, tz), e.kind.replace("_", " ")
+            line = str(text.timeline_line({"time": when, "kind": kind, "text": write(e.text, 300)}))
+        fresh[key] = line
+        lines.append((e.ts, line))
+    memo.lines = fresh  # only the entries still shown: the memo never outgrows the timeline
     zone = incident.opened_at.astimezone(tz).strftime("%Z")
     return CanvasView(
         title=str(text.title(incident.channel_name)),
         intro=str(text.intro(zone)),
         headings={name: str(text.heading(name)) for name in SECTIONS},
         bodies=bodies,
-        timeline=lines,
+        timeline=tuple(lines),
     )
 
 

@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from bot.canvas.layout import CanvasView, Draft, canvas_view, document, lookup_key, pinned_text
+from bot.canvas.layout import (
+    CanvasView,
+    Draft,
+    LineMemo,
+    canvas_view,
+    document,
+    lookup_key,
+    pinned_text,
+)
 from bot.canvas.plan import Anchor, Step, initial_written, plan
 from bot.slack import gateway as api
 from bot.slack.gateway import GatewayError, SlackGateway
@@ -58,6 +66,12 @@ class CanvasTuning:
     per_minute: float = 40.0
     backoff: float = 5.0  # seconds before retrying an incident whose update failed
     watch_days: float = 14.0  # incidents opened longer ago than this are left alone by the poll
+    # Re-deriving an incident's canvas costs time on the event loop that also acknowledges Slack's
+    # events, and the cost grows with the timeline. After an update that took t seconds, that
+    # incident waits t × (1 - share) / share before its next one, so however large an incident
+    # grows, its canvas takes at most `share` of the loop (a normal incident's update is a few ms:
+    # no visible delay; a flooded one is refreshed less often instead of slowing capture).
+    share: float = 0.1
 
     @classmethod
     def for_debounce(cls, debounce: float) -> CanvasTuning:
@@ -101,6 +115,9 @@ class CanvasUpdater:
         self.owner = uuid.uuid4().hex
         self.stats = CanvasStats(counter=counter)
         self._due: dict[str, float] = {}  # channel id → monotonic time its update is due
+        self._rest: dict[str, float] = {}  # channel id → monotonic time before which it is not updated
+        self._memos: dict[str, LineMemo] = {}  # channel id → its rendered timeline lines
+        self._cost = 0.0  # seconds the current update spent deriving (not waiting for Slack or the budget)
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._settled = asyncio.Event()  # nothing due and nothing being written
@@ -112,7 +129,7 @@ class CanvasUpdater:
         later ones join it, so a steady stream is still written every `debounce` seconds."""
         due = time.monotonic() + (0.0 if now else self.tuning.debounce)
         if channel_id not in self._due or due < self._due[channel_id]:
-            self._due[channel_id] = due
+            self._due[channel_id] = max(due, self._rest.get(channel_id, 0.0))
         self._settled.clear()
         self._wake.set()
 
@@ -162,6 +179,19 @@ class CanvasUpdater:
             else:
                 if more:  # behind every channel already waiting: incidents take turns
                     self._due.setdefault(channel_id, time.monotonic())
+            self._pace(channel_id)
+
+    def _pace(self, channel_id: str) -> None:
+        """Keep this incident's next update `share` of the loop away (see CanvasTuning.share)."""
+        ended, share = time.monotonic(), self.tuning.share
+        rest = ended + self._cost * (1.0 - share) / share
+        self._cost = 0.0
+        if rest <= ended:
+            self._rest.pop(channel_id, None)
+            return
+        self._rest[channel_id] = rest
+        if channel_id in self._due:
+            self._due[channel_id] = max(self._due[channel_id], rest)
 
     async def _poll(self) -> None:
         while True:
@@ -173,8 +203,12 @@ class CanvasUpdater:
             except Exception:
                 log.warning("canvas poll could not read the database", exc_info=True)
                 continue
+            live = {channel_id for _incident_id, channel_id in watched}
+            for gone in [c for c in self._memos if c not in live]:  # closed long ago: forget its lines
+                del self._memos[gone]
+                self._rest.pop(gone, None)
             for _incident_id, channel_id in watched:
-                self._due.setdefault(channel_id, time.monotonic())
+                self._due.setdefault(channel_id, max(time.monotonic(), self._rest.get(channel_id, 0.0)))
             if watched:
                 self._settled.clear()
                 self._wake.set()
@@ -183,7 +217,9 @@ class CanvasUpdater:
 
     async def update(self, channel_id: str) -> bool:
         """At most one Slack write for this channel's incident; True when more remain."""
+        started = time.monotonic()
         loaded = await self._load(channel_id)
+        self._cost = time.monotonic() - started
         if loaded is None:
             return False
         incident_id, row, view = loaded
@@ -199,7 +235,9 @@ class CanvasUpdater:
             self.stats.add("pinned_updates")
             await self._save(incident_id, row.version, written={"text": text})
             return False
+        started = time.monotonic()
         steps = plan(row.written, view)
+        self._cost += time.monotonic() - started
         if not steps or not await self._claim(incident_id):
             return False
         # A plan made stale by waiting for the budget is still written: this replica holds the claim,
@@ -230,7 +268,8 @@ class CanvasUpdater:
             followups = await followup_store.list_for_incident(session, incident.id)
             latest = await draft_store.latest(session, incident.id)
         draft = Draft(latest.version, latest.created_at) if latest else None
-        view = canvas_view(incident, entries, followups, tz=self.tz, text=self.text(), draft=draft)
+        memo = self._memos.setdefault(channel_id, LineMemo())
+        view = canvas_view(incident, entries, followups, tz=self.tz, text=self.text(), draft=draft, memo=memo)
         return incident.id, row, view
 
     async def _claim(self, incident_id: int) -> bool:

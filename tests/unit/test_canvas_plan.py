@@ -3,13 +3,15 @@ written into it with single-operation steps, whatever changed in between."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from bot.canvas.layout import SECTIONS, canvas_view, document, lookup_key, pinned_text
+from bot.canvas.layout import SECTIONS, LineMemo, canvas_view, document, lookup_key, pinned_text
 from bot.canvas.plan import initial_written, plan
+from bot.canvas.updater import CanvasTuning, CanvasUpdater
 from bot.config import SettingsError, load_settings
 from bot.domain import FollowUp, Incident, TimelineEntry
 from bot.postmortem.render import TemplateRenderer
@@ -161,3 +163,40 @@ async def test_the_edit_budget_is_shared_and_never_overspent(db_url: str) -> Non
         assert spent <= 45
     finally:
         await db.dispose()
+
+
+def test_a_memo_of_lines_changes_nothing_shown_and_follows_names_and_edits() -> None:
+    memo = LineMemo()
+    entries = [*BASE, entry("1.4", 4, "decision", "decision: <@U9> drains node 3 first")]
+    with_memo = canvas_view(INCIDENT, entries, [], tz=UTC, text=TEXT, memo=memo)
+    assert with_memo == view(entries)
+    assert len(memo.lines) == 3  # `other` is never shown, so never kept
+
+    # A line whose text was edited is written again; the old one leaves the memo.
+    edited = [*BASE[:2], entry("1.3", 3, "ack", "ack, looking at search"), entries[3]]
+    again = canvas_view(INCIDENT, edited, [], tz=UTC, text=TEXT, memo=memo)
+    assert again == view(edited) and "looking at search" in again.timeline[1][1]
+    assert len(memo.lines) == 3
+
+    # A name learned later (the follow-up's owner) changes how the mention reads: every line again.
+    owner = FollowUp(1, "C1", "U9", "write the runbook", "U1", T0, owner_name="dora")
+    named = canvas_view(INCIDENT, edited, [owner], tz=UTC, text=TEXT, memo=memo)
+    assert named == view(edited, followups=(owner,))
+    assert "@dora" in named.timeline[-1][1]
+
+
+def test_an_incident_whose_updates_cost_more_waits_longer_for_the_next() -> None:
+    updater = CanvasUpdater(
+        db=None, gateway=None, text=lambda: TEXT, tz=UTC, clock=lambda: T0,  # type: ignore[arg-type]
+        tuning=CanvasTuning(debounce=0.0, share=0.1),
+    )  # fmt: skip
+    updater._cost = 0.5  # this update spent half a second deriving the canvas
+    before = time.monotonic()
+    updater._pace("C1")
+    updater.notify("C1", now=True)
+    # Its next turn keeps the canvas to a tenth of the loop: 0.5 s of work, then 4.5 s of rest.
+    assert updater._due["C1"] >= before + 4.5
+    updater._cost = 0.001  # a cheap update rests a few ms: a normal incident sees no delay
+    updater._pace("C2")
+    updater.notify("C2", now=True)
+    assert updater._due["C2"] <= time.monotonic() + 0.05
