@@ -13,12 +13,14 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings, SettingsError
 from bot.observability.logs import log_context
 from bot.observability.metrics import CONTENT_TYPE
 from bot.services import Services, build_services, utc_now
+from bot.slack import envelope
 from bot.slack.gateway import REFUSED_TOKEN_ERRORS, GatewayError, SlackGateway
 from bot.slack.middleware import channel_id_of
 from storage.db import Database
@@ -51,6 +53,9 @@ def create_app(
         # otherwise runs on every event.
         attaching_conversation_kwargs_enabled=False,
         attaching_function_token_enabled=False,
+        # /slack/events checks Slack's signature itself, before anything parses the body
+        # (bot/slack/envelope.py); Socket Mode carries no signature.
+        request_verification_enabled=False,
     )
     middleware.register(app, services)
     for module in (events, commands, actions, shortcuts):
@@ -209,11 +214,30 @@ def create_web_app(
     web_app[SERVICES_KEY] = services
     metrics = services.metrics
 
+    verifier = SignatureVerifier(settings.secret(settings.slack_signing_secret))
+
+    def refuse(status: int, why: str) -> web.Response:
+        metrics.slack_requests.labels(_outcome(status)).inc()
+        return web.Response(status=status, text=why)
+
     async def slack_events(request: web.Request) -> web.Response:
         started = time.perf_counter()
-        bolt_request = await to_bolt_request(request)
-        body = bolt_request.body if isinstance(bolt_request.body, dict) else {}
-        with log_context(channel=channel_id_of(body)):
+        if not envelope.signed(verifier, await request.read(), request.headers):
+            # Not Slack's: nothing of it is parsed or logged (Bolt's own check logged the body).
+            log.info("refused a request to /slack/events: no valid Slack signature")
+            return refuse(401, "invalid request signature")
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+            # Bolt parses the body and reads its ids while building the request: JSON or form that
+            # does not parse (UnicodeDecodeError is a ValueError), or fields of the wrong type.
+            why = "the body does not parse as a Slack payload"
+        else:
+            why = envelope.problem(bolt_request.body) or ""
+        if why:
+            log.warning("refused a signed request to /slack/events: %s", why)
+            return refuse(400, why)
+        with log_context(channel=channel_id_of(bolt_request.body)):
             bolt_response = await bolt.async_dispatch(bolt_request)
         metrics.ack_seconds.observe(time.perf_counter() - started)
         metrics.slack_requests.labels(_outcome(bolt_response.status)).inc()

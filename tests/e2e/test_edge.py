@@ -86,3 +86,58 @@ async def test_rate_limit_fails_fast_on_the_request_path_and_is_waited_out_in_th
         }
         assert outcomes[("conversations.info", "rate_limited")] == 2
         assert outcomes[("conversations.info", "ok")] == 1
+
+
+async def requests_by_outcome(h: Harness) -> dict[str, float]:
+    return {
+        s.labels["outcome"]: s.value
+        for metric in h.services.metrics.registry.collect()
+        if metric.name == "scribe_slack_requests"
+        for s in metric.samples
+        if s.name.endswith("_total")
+    }
+
+
+async def test_forged_or_malformed_requests_get_a_4xx_and_nothing_of_them_is_logged(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with Harness(db_url) as h:
+        client = h.sim.client
+        client.url = h.sim.bot_url
+        unsigned = [b"{{{", b"[1,2]", b"\xff\xfe not utf-8", b"payload=zz", b'{"type":"event_callback"}']
+        for body in unsigned:
+            res = await client.send_raw(body, "application/json", signed=False)
+            assert res.status == 401, (body, res)
+        # A timestamp that is not a number, with any signature: not Slack's.
+        res = await client.send_raw(b"{}", "application/json", headers={"X-Slack-Request-Timestamp": "abc"})
+        assert res.status == 401
+        secret_text = "the private plan is in the vault"
+        forged = client.envelope({"type": "message", "channel": "C1", "text": secret_text, "ts": "1.2"})
+        assert (await client.send_envelope(forged, signing_secret="not-the-secret")).status == 401
+        assert secret_text not in caplog.text  # Bolt's own check logged the whole body at INFO
+
+        # Signed by Slack's secret but not shaped as Slack shapes its payloads: 400, one warning.
+        channel = h.sim.add_channel("incident-shapes")
+        shapes: list[dict[str, object]] = [
+            {"type": "message"},  # no channel: fine shape-wise (Bolt ignores it), kept as a control
+            {"type": "message", "channel": 42, "text": "x", "ts": "1.2"},
+            {"type": "message", "channel": channel, "text": "x", "ts": "notats"},
+            {"type": "message", "channel": channel, "text": {"not": "text"}, "ts": "1.2"},
+            {"type": "channel_rename", "channel": channel},
+            {"type": "reaction_added", "item": "x", "reaction": "pushpin"},
+        ]
+        statuses = [(await client.send_event(e)).status for e in shapes]
+        assert statuses == [200, 400, 400, 400, 400, 400], statuses
+        not_an_event = client.envelope({"type": "message"})
+        not_an_event["event"] = "a string"
+        assert (await client.send_envelope(not_an_event)).status == 400
+        for body in (b"null", b"[]", b"{{{"):
+            assert (await client.send_raw(body, "application/json")).status == 400
+        assert (
+            await client.send_command({"command": "/postmortem", "text": "help", "user_id": "U1"})
+        ).status == 400
+
+        outcomes = await requests_by_outcome(h)
+        assert outcomes.get("unauthorized") == 7 and outcomes.get("rejected") == 10, outcomes
+        assert "error" not in outcomes  # nothing here is the bot's fault: no alert fires
+        assert "Traceback" not in caplog.text
