@@ -10,7 +10,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -22,6 +22,7 @@ def _split_names(value: str | None) -> tuple[str, ...]:
     return tuple(n for n in (part.strip() for part in (value or "").split(",")) if n)
 
 
+_YEAR_HOURS = 366 * 24
 _REACTION = re.compile(r"[a-z0-9_+'\-]+(?:::skin-tone-[2-6])?")
 _LOG_LEVELS = tuple(logging.getLevelNamesMapping())
 
@@ -48,13 +49,14 @@ class Settings(BaseSettings):
     scribe_capture_reaction: str = "pushpin"
     scribe_undo_reaction: str = "x"
     scribe_mark_reaction: str = "memo"  # empty disables marking auto-captured messages
-    scribe_required_approvals: int = Field(default=2, ge=0)
+    scribe_required_approvals: int = Field(default=2, ge=0, le=20)
     scribe_change_window: str | None = "Mon-Fri 09:00-17:00"
-    scribe_reminder_repeat_hours: float = Field(default=24, gt=0)
-    scribe_escalate_after_days: int = Field(default=3, ge=1)
-    scribe_reminder_lease_seconds: float | None = Field(default=None, gt=0)  # default: 10 x interval
+    # The contract reminds an item at most once a day; beyond a year a date overflows nothing useful.
+    scribe_reminder_repeat_hours: float = Field(default=24, ge=24, le=_YEAR_HOURS, allow_inf_nan=False)
+    scribe_escalate_after_days: int = Field(default=3, ge=1, le=365)
+    scribe_reminder_lease_seconds: float | None = Field(default=None, gt=0, le=86400, allow_inf_nan=False)  # default: 10 x interval
     scribe_quiet_hours: str | None = None  # e.g. "22:00-08:00" in the owner's Slack time zone
-    scribe_postmortem_due_hours: float = Field(default=48, gt=0)
+    scribe_postmortem_due_hours: float = Field(default=48, gt=0, le=_YEAR_HOURS, allow_inf_nan=False)
     # Comma-separated service names the bot knows on top of those it learns (storage/services.py).
     scribe_services: str | None = None
     scribe_canvas: str = "on"  # the live post-mortem canvas: on | off
@@ -105,6 +107,16 @@ class Settings(BaseSettings):
         if not _REACTION.fullmatch(name):
             raise ValueError(f"{value!r} is not an emoji name (like pushpin or white_check_mark)")
         return name
+
+    @model_validator(mode="after")
+    def _distinct_reactions(self) -> Settings:
+        # One emoji cannot both capture and undo; the marker must not read as either to the bot.
+        capture, undo, mark = self.scribe_capture_reaction, self.scribe_undo_reaction, self.scribe_mark_reaction
+        if capture == undo:
+            raise ValueError(f"SCRIBE_UNDO_REACTION: {undo!r} is also SCRIBE_CAPTURE_REACTION")
+        if mark and mark in (capture, undo):
+            raise ValueError(f"SCRIBE_MARK_REACTION: {mark!r} is also the capture or undo reaction")
+        return self
 
     @field_validator("scribe_change_window")
     @classmethod
@@ -173,6 +185,9 @@ class Settings(BaseSettings):
     @field_validator("scribe_channel_pattern")
     @classmethod
     def _regex(cls, value: str) -> str:
+        if not value.strip():
+            # An empty pattern matches every channel: a blank line would make #general an incident.
+            raise ValueError("must not be empty (the default is ^inc(ident)?[-_])")
         try:
             re.compile(value)
         except re.error as exc:
@@ -244,6 +259,9 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         err = exc.errors()[0]
-        variable = str(err["loc"][0]).upper() if err["loc"] else "setting"
         message = str(err["msg"]).removeprefix("Value error, ").splitlines()[0]
+        if err["loc"]:
+            variable = str(err["loc"][0]).upper()
+        else:  # a rule across settings names the one it blames: "VARIABLE: why"
+            variable, _, message = message.partition(": ")
         raise SettingsError(f"{variable} is invalid: {message}") from None

@@ -82,6 +82,8 @@ def one_line(err: str) -> str:
         ("SLACK_API_URL", "not a url"),
         ("SCRIBE_LOG_LEVEL", "chatty"),
         ("SCRIBE_LOG_FORMAT", "yaml"),
+        ("SCRIBE_REMINDER_REPEAT_HOURS", "100000000"),
+        ("SCRIBE_CHANNEL_PATTERN", ""),
     ],
 )
 @pytest.mark.parametrize("command", ["serve", "classify"])

@@ -25,6 +25,20 @@ BAD = [
     ("SCRIBE_POSTMORTEM_DUE_HOURS", "-1"),
     ("SLACK_BOT_TOKEN", "xoxp-user-token"),
     ("DATABASE_URL", "mysql://db/scribe"),
+    # Numbers that parse but would overflow a date (or remind more than once a day) at the first sweep.
+    ("SCRIBE_REMINDER_REPEAT_HOURS", "100000000"),
+    ("SCRIBE_REMINDER_REPEAT_HOURS", "inf"),
+    ("SCRIBE_REMINDER_REPEAT_HOURS", "1"),
+    ("SCRIBE_ESCALATE_AFTER_DAYS", "100000000"),
+    ("SCRIBE_POSTMORTEM_DUE_HOURS", "inf"),
+    ("SCRIBE_POSTMORTEM_DUE_HOURS", "100000000"),
+    ("SCRIBE_REMINDER_LEASE_SECONDS", "nan"),
+    # A blank pattern would make every channel an incident channel.
+    ("SCRIBE_CHANNEL_PATTERN", ""),
+    ("SCRIBE_CHANNEL_PATTERN", "  "),
+    # One emoji cannot both capture and undo.
+    ("SCRIBE_UNDO_REACTION", "pushpin"),
+    ("SCRIBE_MARK_REACTION", "x"),
 ]
 
 
