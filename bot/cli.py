@@ -66,32 +66,10 @@ def database_errors(settings: Settings) -> Iterator[None]:
         ) from None
 
 
-def _is_newer(revision: str | None) -> bool:
-    """A revision this code has no migration for: written by a newer release."""
-    from alembic.script import ScriptDirectory
-    from alembic.util import CommandError
-
-    from storage.db import alembic_config
-
-    if revision is None:
-        return False
-    try:
-        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is None
-    except CommandError:
-        return True
-
-
-def _newer_message(current: str | None, head: str | None) -> str:
-    return (
-        f"database schema is at {current}, which this version of scribe ({package_version()}, schema "
-        f"{head}) does not know: it was migrated by a newer release; run that release"
-    )
-
-
 async def _ready_database(settings: Settings, migrate: bool) -> None:
     """Before serving: upgrade when asked, build the schema of an empty database, refuse an
     existing schema that is behind. A database that is down is waited for (healthz 503)."""
-    from storage.db import Database
+    from storage.db import Database, schema_message
 
     db = Database(settings.database_url)
     try:
@@ -102,13 +80,9 @@ async def _ready_database(settings: Settings, migrate: bool) -> None:
             )
             return
         if migrate:
-            await db.migrate()
+            await db.migrate()  # SchemaOutOfDate on a newer schema: one line, exit 2
         elif await db.prepare() == "outdated":
-            current, head = await db.current_revision(), db.head_revision()
-            raise CliError(
-                f"database schema is at {current or 'an unknown version'}, this version needs {head}: "
-                "run `scribe migrate` (or start with `scribe serve --migrate`)"
-            )
+            raise CliError(schema_message(await db.current_revision(), db.head_revision()))
     finally:
         await db.dispose()
 
@@ -218,9 +192,6 @@ def cmd_migrate(_args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> tuple[str | None, str | None]:
         db = Database(settings.database_url)
         try:
-            current = await db.current_revision()
-            if _is_newer(current):
-                raise CliError(_newer_message(current, db.head_revision()))
             return await db.migrate()
         finally:
             await db.dispose()

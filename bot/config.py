@@ -54,7 +54,8 @@ class Settings(BaseSettings):
     # The contract reminds an item at most once a day; beyond a year a date overflows nothing useful.
     scribe_reminder_repeat_hours: float = Field(default=24, ge=24, le=_YEAR_HOURS, allow_inf_nan=False)
     scribe_escalate_after_days: int = Field(default=3, ge=1, le=365)
-    scribe_reminder_lease_seconds: float | None = Field(default=None, gt=0, le=86400, allow_inf_nan=False)  # default: 10 x interval
+    # Default: 10 x the interval.
+    scribe_reminder_lease_seconds: float | None = Field(default=None, gt=0, le=86400, allow_inf_nan=False)
     scribe_quiet_hours: str | None = None  # e.g. "22:00-08:00" in the owner's Slack time zone
     scribe_postmortem_due_hours: float = Field(default=48, gt=0, le=_YEAR_HOURS, allow_inf_nan=False)
     # Comma-separated service names the bot knows on top of those it learns (storage/services.py).
@@ -111,7 +112,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _distinct_reactions(self) -> Settings:
         # One emoji cannot both capture and undo; the marker must not read as either to the bot.
-        capture, undo, mark = self.scribe_capture_reaction, self.scribe_undo_reaction, self.scribe_mark_reaction
+        capture, undo = self.scribe_capture_reaction, self.scribe_undo_reaction
+        mark = self.scribe_mark_reaction
         if capture == undo:
             raise ValueError(f"SCRIBE_UNDO_REACTION: {undo!r} is also SCRIBE_CAPTURE_REACTION")
         if mark and mark in (capture, undo):

@@ -12,10 +12,34 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def unknown_revision(revision: str | None) -> bool:
+    """A revision no migration here wrote: the schema was migrated by a newer release."""
+    if revision is None:
+        return False
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is None
+    except CommandError:
+        return True
+
+
+def schema_message(current: str | None, head: str | None) -> str:
+    """One line saying why this schema will not do, with the remedy that works for it."""
+    if unknown_revision(current):
+        return (
+            f"database schema is at {current}, which this version of scribe (schema {head}) does not "
+            "know: it was migrated by a newer release; run that release"
+        )
+    return (
+        f"database schema is at {current or 'nothing'}, this version needs {head}: "
+        "run `scribe migrate` (or start with `scribe serve --migrate`)"
+    )
 
 
 class SchemaOutOfDate(Exception):
@@ -103,8 +127,11 @@ class Database:
         return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
     async def migrate(self) -> tuple[str | None, str | None]:
-        """Upgrade to head; returns (before, after) revisions."""
+        """Upgrade to head; returns (before, after) revisions. A schema a newer release migrated is
+        left alone (SchemaOutOfDate): there is no way down from a revision this code does not know."""
         before = await self.current_revision()
+        if unknown_revision(before):
+            raise SchemaOutOfDate(schema_message(before, self.head_revision()))
 
         def upgrade(sync_conn: sa.Connection) -> None:
             cfg = alembic_config()
@@ -136,10 +163,7 @@ class Database:
     async def ensure_current(self) -> None:
         current, head = await self.current_revision(), self.head_revision()
         if current != head:
-            raise SchemaOutOfDate(
-                f"database schema is at {current or 'nothing'}, this version needs {head}: "
-                "run `scribe migrate` (or start with `scribe serve --migrate`)"
-            )
+            raise SchemaOutOfDate(schema_message(current, head))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -189,18 +189,26 @@ async def test_text_logs_by_default_without_alembic_chatter(tmp_path: Path) -> N
     assert err.strip() == ""  # Alembic's INFO lines are DEBUG now
 
 
-async def test_migrate_on_a_newer_database_is_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [["migrate"], ["serve", "--migrate"], ["socket", "--migrate"], ["serve"], ["draft", "--channel", "x"]],
+)
+async def test_a_newer_database_is_one_line_naming_the_remedy(tmp_path: Path, command: list[str]) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/s.db"
     db = Database(url)
     await db.migrate()
     async with db.engine.begin() as conn:  # as if a later release had migrated it
         await conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
     await db.dispose()
-    proc = scribe("migrate", env=base_env(DATABASE_URL=url), cwd=tmp_path)
+    env = base_env(
+        DATABASE_URL=url, SLACK_BOT_TOKEN="xoxb-x", SLACK_SIGNING_SECRET="y", SLACK_APP_TOKEN="xapp-1"
+    )
+    proc = scribe(*command, env=env, cwd=tmp_path)
     _out, err = await finish(proc)
     assert proc.returncode == 2
     line = one_line(err)
-    assert "9999_from_the_future" in line and "newer" in line
+    assert "9999_from_the_future" in line and "newer release" in line
+    assert "scribe migrate" not in line  # the one remedy that cannot work here
 
 
 async def test_slack_unreachable_at_start_is_retried_with_healthz_503(tmp_path: Path) -> None:
