@@ -23,6 +23,7 @@ def _split_names(value: str | None) -> tuple[str, ...]:
 
 
 _YEAR_HOURS = 366 * 24
+_SECRET_PARAM = re.compile(r"([?&](?:password|sslpassword|token)=)[^&]*", re.I)
 _REACTION = re.compile(r"[a-z0-9_+'\-]+(?:::skin-tone-[2-6])?")
 _LOG_LEVELS = tuple(logging.getLevelNamesMapping())
 
@@ -251,9 +252,11 @@ class Settings(BaseSettings):
 def masked_url(url: str) -> str:
     """A database URL fit for a log line or an error message: no password."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except (ArgumentError, ValueError):
         return "<unparseable URL>"
+    # libpq and asyncpg also take the password as a query parameter (`?password=…`).
+    return _SECRET_PARAM.sub(r"\1***", parsed.render_as_string(hide_password=True))
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -96,3 +96,19 @@ def test_secrets_never_show_in_a_repr_or_an_error(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(SettingsError) as info:
         settings_from_env(monkeypatch, SLACK_APP_TOKEN="not-an-app-token-but-secret")
     assert "not-an-app-token-but-secret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+asyncpg://scribe:hunter2@db:5432/scribe",
+        "postgresql+asyncpg://scribe@db:5432/scribe?password=hunter2",
+        "postgresql+asyncpg://scribe@db/scribe?sslmode=require&Password=hunter2",
+    ],
+)
+def test_a_database_password_is_masked_wherever_the_url_carries_it(url: str) -> None:
+    from bot.config import masked_url
+
+    shown = masked_url(url)
+    assert "hunter2" not in shown and "***" in shown
+    assert shown.startswith("postgresql+asyncpg://scribe") and "db" in shown
