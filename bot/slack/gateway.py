@@ -225,6 +225,13 @@ class SlackGateway:
             except (aiohttp.ClientError, OSError, TimeoutError):
                 counter.labels(method, "unreachable").inc()
                 raise
+            except AttributeError:
+                # slack-sdk reads a `text/plain` answer (a proxy's page, a wrong SLACK_API_URL) as a
+                # string and then fails on it: that is not Slack answering, so the same as no answer.
+                counter.labels(method, "unreachable").inc()
+                raise aiohttp.ClientPayloadError(
+                    f"{method}: the answer is not Slack's (plain text)"
+                ) from None
             counter.labels(method, "ok").inc()
             return result
         raise AssertionError("unreachable: the last attempt returns or raises")

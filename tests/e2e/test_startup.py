@@ -233,6 +233,35 @@ async def test_slack_unreachable_at_start_is_retried_with_healthz_503(tmp_path: 
     assert "Traceback" not in err
 
 
+async def test_an_api_url_answering_plain_text_is_slack_unreachable_not_a_crash(tmp_path: Path) -> None:
+    from aiohttp import web
+
+    async def not_slack(_request: web.Request) -> web.Response:
+        return web.Response(text="not json")  # a proxy's page or a wrong host: 200, text/plain
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", not_slack)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    api_port, port = free_port(), free_port()
+    await web.TCPSite(runner, "127.0.0.1", api_port).start()
+    env = base_env(
+        SLACK_BOT_TOKEN="xoxb-x",
+        SLACK_SIGNING_SECRET="y",
+        SLACK_API_URL=f"http://127.0.0.1:{api_port}/api/",
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/s.db",
+    )
+    proc = scribe("serve", "--port", str(port), env=env, cwd=tmp_path)
+    try:
+        body = await wait_status(port, 503)
+        assert body["slack"] == "unreachable"
+        assert proc.poll() is None  # still running, still trying
+    finally:
+        _out, err = await stop(proc)
+        await runner.cleanup()
+    assert "Traceback" not in err and "not Slack's" in err
+
+
 async def test_open_incidents_are_caught_up_once_a_late_database_arrives(tmp_path: Path) -> None:
     ready, later = tmp_path / "ready", tmp_path / "later"
     ready.mkdir()
