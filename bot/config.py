@@ -259,7 +259,26 @@ def masked_url(url: str) -> str:
     return _SECRET_PARAM.sub(r"\1***", parsed.render_as_string(hide_password=True))
 
 
+def _check_env_file(path: Path) -> None:
+    """python-dotenv skips a line it cannot parse with a warning, and the setting silently takes its
+    default: refuse the file instead, naming the line."""
+    if not path.is_file():
+        return
+    from dotenv.parser import parse_stream
+
+    with path.open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            if binding.error:
+                # The name only: the value may be a secret.
+                name = binding.original.string.partition("=")[0].strip().removeprefix("export ").strip()
+                raise SettingsError(
+                    f"{name or 'a setting'} is invalid: line {binding.original.line} of {path} does not parse"
+                )
+
+
 def load_settings(**overrides: object) -> Settings:
+    if "_env_file" not in overrides:
+        _check_env_file(Path(str(Settings.model_config.get("env_file") or ".env")))
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

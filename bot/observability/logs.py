@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
 
@@ -67,6 +68,14 @@ def json_formatter() -> logging.Formatter:
     )
 
 
+def _thread_exception(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    exc_info = (args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
+    logging.getLogger("scribe").error("uncaught exception in thread %s", name, exc_info=exc_info)
+
+
 def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:
     """One handler on the root logger (replacing any earlier one, so tests may call it again)."""
     handler = logging.StreamHandler(sys.stderr)
@@ -81,6 +90,9 @@ def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:
     bolt = logging.getLogger("slack_bolt.AsyncApp")
     if not any(isinstance(f, _BoltTokenNotice) for f in bolt.filters):
         bolt.addFilter(_BoltTokenNotice())
+    # An exception in a library's thread (aiosqlite's worker finding the loop closed at shutdown)
+    # would be printed by threading's default hook as plain text: in JSON mode, not one object.
+    threading.excepthook = _thread_exception
     for name in CHATTY:
         # Their INFO is our DEBUG: produced only when the operator asks for DEBUG.
         logging.getLogger(name).setLevel(level if level <= logging.DEBUG else max(level, logging.WARNING))

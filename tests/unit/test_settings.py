@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -112,3 +113,20 @@ def test_a_database_password_is_masked_wherever_the_url_carries_it(url: str) -> 
     shown = masked_url(url)
     assert "hunter2" not in shown and "***" in shown
     assert shown.startswith("postgresql+asyncpg://scribe") and "db" in shown
+
+
+def test_a_line_of_the_env_file_that_does_not_parse_is_refused_without_its_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text('SCRIBE_TIMEZONE=Europe/Paris\nSLACK_BOT_TOKEN="xoxb-secret-123\n')
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    message = str(info.value)
+    assert message.startswith("SLACK_BOT_TOKEN is invalid: line 2 of .env does not parse"), message
+    assert "secret" not in message
+    (tmp_path / ".env").write_text(
+        'SCRIBE_TIMEZONE="Europe/Paris"\n# a comment\n\nexport SCRIBE_CANVAS=off\n'
+    )
+    settings = load_settings()
+    assert settings.scribe_timezone == "Europe/Paris" and settings.scribe_canvas == "off"
