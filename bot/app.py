@@ -17,7 +17,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings, SettingsError
-from bot.observability.logs import log_context
+from bot.observability.logs import log_context, outage
 from bot.observability.metrics import CONTENT_TYPE
 from bot.services import Services, build_services, utc_now
 from bot.slack import envelope
@@ -107,8 +107,11 @@ class DatabaseGate:
         while True:
             try:
                 state = await self._state()
-            except Exception:
-                log.warning("database not ready yet", exc_info=True)
+            except Exception as exc:
+                if (reason := outage(exc)) is None:
+                    log.warning("database not ready yet", exc_info=True)
+                else:
+                    log.warning("database not ready yet (%s)", reason)
                 state = None
             if state in ("ready", "created"):
                 self.schema_ok = True

@@ -30,6 +30,7 @@ from bot.canvas.layout import (
     pinned_text,
 )
 from bot.canvas.plan import Anchor, Step, initial_written, plan
+from bot.observability.logs import outage
 from bot.slack import gateway as api
 from bot.slack.gateway import GatewayError, SlackGateway
 from bot.tasks import as_background
@@ -200,8 +201,11 @@ class CanvasUpdater:
                 since = self.clock() - timedelta(days=self.tuning.watch_days)
                 async with self.db.session() as session:
                     watched = await canvas_store.watched(session, since)
-            except Exception:
-                log.warning("canvas poll could not read the database", exc_info=True)
+            except Exception as exc:
+                if (reason := outage(exc)) is None:
+                    log.warning("canvas poll could not read the database", exc_info=True)
+                else:
+                    log.warning("canvas poll could not read the database (%s)", reason)
                 continue
             live = {channel_id for _incident_id, channel_id in watched}
             for gone in [c for c in self._memos if c not in live]:  # closed long ago: forget its lines

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.exc import DBAPIError
 
 from bot.followups.reminders import SweepResult, sweep
+from bot.observability.logs import outage
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -91,14 +91,14 @@ class ReminderScheduler:
                 )
         except asyncio.CancelledError:
             raise
-        except (OSError, DBAPIError) as exc:
-            # The database (or Slack) is unreachable: the next tick retries; one line, not a traceback.
-            self.services.metrics.reminder_sweeps.labels("failed").inc()
-            log.warning("follow-up reminder sweep failed: %s", " ".join(str(exc).split())[:200])
-        except Exception:
+        except Exception as exc:
             # A failed sweep is retried by the next tick; the claims it held are already released.
+            # The database (or Slack) being unreachable is one line, not a traceback per tick.
             self.services.metrics.reminder_sweeps.labels("failed").inc()
-            log.exception("follow-up reminder sweep failed")
+            if (reason := outage(exc)) is None:
+                log.exception("follow-up reminder sweep failed")
+            else:
+                log.warning("follow-up reminder sweep failed: %s", reason)
         finally:
             self._running = None
 

@@ -96,3 +96,13 @@ def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:
     for name in CHATTY:
         # Their INFO is our DEBUG: produced only when the operator asks for DEBUG.
         logging.getLogger(name).setLevel(level if level <= logging.DEBUG else max(level, logging.WARNING))
+
+
+def outage(exc: BaseException) -> str | None:
+    """One line for an exception that only says the database or the network is down (logged every
+    retry: a traceback each time would bury the log); None for anything else, which deserves one."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, OSError | TimeoutError | DBAPIError):
+        return None
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"

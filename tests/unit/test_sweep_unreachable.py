@@ -1,12 +1,16 @@
-"""A sweep that cannot reach the database logs one line (the next tick retries), not a traceback."""
+"""Background work that cannot reach the database (the reminder sweep, the canvas poll) logs one
+line each time (the next tick retries), not a traceback."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import UTC
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.canvas.updater import CanvasTuning, CanvasUpdater
 from bot.config import Settings
 from bot.followups.scheduler import ReminderScheduler
 from bot.services import build_services
@@ -31,3 +35,29 @@ async def test_an_unreachable_database_is_one_log_line(caplog: pytest.LogCapture
     assert len(records) == 1 and records[0].exc_info is None
     assert records[0].getMessage().startswith("follow-up reminder sweep failed:")
     assert "\n" not in records[0].getMessage() and "pw" not in records[0].getMessage()
+
+
+async def test_the_canvas_poll_of_an_unreachable_database_is_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = Settings(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret="s",
+        database_url="postgresql+asyncpg://nobody:pw@127.0.0.1:9/none",
+    )
+    services = build_services(settings, AsyncWebClient(token="xoxb-test"))
+    updater = CanvasUpdater(
+        db=services.db, gateway=services.gateway, text=lambda: None, tz=UTC, clock=services.clock,
+        tuning=CanvasTuning(poll=0.05),
+    )  # fmt: skip
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.canvas.updater"):
+            updater.start()
+            await asyncio.sleep(0.5)
+    finally:
+        await updater.close()
+        await services.db.dispose()
+    records = [r for r in caplog.records if r.name == "bot.canvas.updater"]
+    assert len(records) >= 2  # every poll says so...
+    assert all(r.exc_info is None and "\n" not in r.getMessage() for r in records)  # ...in one line
+    assert all(r.getMessage().startswith("canvas poll could not read the database (") for r in records)
