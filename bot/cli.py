@@ -31,13 +31,24 @@ def package_version() -> str:
         return "unknown"
 
 
+def port_number(value: str) -> int:
+    """A TCP port for --port: argparse's own one-line error (exit 2) instead of bind()'s traceback."""
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0-65535)")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scribe", description="Incident Scribe: post-mortems from Slack")
     parser.add_argument("--version", action="version", version=f"scribe {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run in Slack HTTP mode (POST /slack/events, GET /healthz)")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--port", type=port_number, default=3000)
     serve.add_argument("--migrate", action="store_true", help="bring the schema up to date before serving")
     socket = sub.add_parser("socket", help="run in Slack Socket Mode (needs SLACK_APP_TOKEN)")
     socket.add_argument("--migrate", action="store_true")

@@ -338,3 +338,17 @@ async def test_signed_request_counts_in_metrics_of_a_real_process(tmp_path: Path
             assert 'scribe_slack_requests_total{outcome="unauthorized"} 1.0' in text
         finally:
             await stop(proc)
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "abc"])
+async def test_a_port_out_of_range_is_a_usage_error_not_a_traceback(tmp_path: Path, port: str) -> None:
+    proc = scribe(
+        "serve",
+        "--port",
+        port,
+        env=base_env(SLACK_BOT_TOKEN="xoxb-x", SLACK_SIGNING_SECRET="y"),
+        cwd=tmp_path,
+    )
+    _out, err = await finish(proc)
+    assert proc.returncode == 2
+    assert "Traceback" not in err and f"'{port}' is not a port number" in err
