@@ -34,7 +34,7 @@ def schema_message(current: str | None, head: str | None) -> str:
     if unknown_revision(current):
         return (
             f"database schema is at {current}, which this version of scribe (schema {head}) does not "
-            "know: it was migrated by a newer release; run that release"
+            "know: a newer release migrated it (run that release), or it is not scribe's database"
         )
     return (
         f"database schema is at {current or 'nothing'}, this version needs {head}: "

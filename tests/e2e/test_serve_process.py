@@ -89,7 +89,7 @@ async def test_serve_refuses_out_of_date_schema(tmp_path: Path) -> None:
     db = Database(url)
     await db.migrate()
     async with db.engine.begin() as conn:  # as if written by an older release
-        await conn.execute(sa.text("UPDATE alembic_version SET version_num = '0000_older'"))
+        await conn.execute(sa.text("UPDATE alembic_version SET version_num = '0004'"))
     await db.dispose()
     env = base_env(SLACK_BOT_TOKEN="xoxb-x", SLACK_SIGNING_SECRET="y", DATABASE_URL=url)
     proc = scribe("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
