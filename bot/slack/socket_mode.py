@@ -5,6 +5,11 @@ SLACK_APP_TOKEN, exit 2); while Slack cannot be reached it is retried with one l
 Then slack-sdk's client keeps the connection (acks, `disconnect` refreshes, reconnects), with its
 log records kept to one line each. Stop: the connection, reminders, background work, capture
 writer, Slack session and database are closed in that order.
+
+slack-sdk's `close()` sends the WebSocket close frame and then waits for the peer's answer with
+aiohttp's default `ws_close` timeout, 10 s, which it gives no way to set. A peer that does not
+answer (network gone, a stalled server) held SIGTERM that long, so the answer is waited for
+`CLOSE_SECONDS` only: the frame is already sent, and an envelope not acknowledged is redelivered.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import aiohttp
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
 
 if TYPE_CHECKING:
     from bot.followups.scheduler import ReminderScheduler
@@ -31,6 +37,8 @@ TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)
+# How long a stop waits for Slack to answer the close frame (one round trip when all is well).
+CLOSE_SECONDS = 0.5
 
 
 class AppTokenRefused(Exception):
@@ -132,7 +140,7 @@ class SocketModeRunner:
 
     async def close(self) -> None:
         if self.handler is not None:
-            await self.handler.close_async()
+            await _close_client(self.handler.client)
             self.handler = None
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
@@ -144,3 +152,16 @@ class SocketModeRunner:
         await self.services.gateway.close()
         if self.dispose_database:
             await self.services.db.dispose()
+
+
+async def _close_client(client: SocketModeClient) -> None:
+    """The client's own close, with the close handshake bounded by CLOSE_SECONDS (module doc)."""
+    try:
+        async with asyncio.timeout(CLOSE_SECONDS):
+            await client.close()
+    except TimeoutError:
+        log.info("Slack did not answer the close within %.1f s; dropping the connection", CLOSE_SECONDS)
+        # Interrupted in disconnect(): close again without that session, whose transport goes with
+        # the client's aiohttp session; the rest (its tasks, that session) is closed now.
+        client.current_session = None
+        await client.close()
