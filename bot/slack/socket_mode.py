@@ -17,14 +17,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app, send_async_response
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+
+from bot.observability.logs import log_context
+from bot.observability.metrics import Metrics, request_outcome
+from bot.slack.middleware import channel_id_of
 
 if TYPE_CHECKING:
     from bot.followups.scheduler import ReminderScheduler
@@ -63,6 +70,34 @@ def _sdk_logger() -> logging.Logger:
     return logger
 
 
+class _CountingHandler(AsyncSocketModeHandler):
+    """Bolt's handler (its own two steps: dispatch, then ack) with each envelope counted and logged
+    as `serve` counts and logs a request: outcome, seconds to the ack, the channel in log records."""
+
+    def __init__(self, app: AsyncApp, app_token: str, metrics: Metrics, **kwargs: Any) -> None:
+        super().__init__(app, app_token, **kwargs)
+        self.metrics = metrics
+
+    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        started, wall = time.perf_counter(), time.time()
+        with log_context(channel=channel_id_of(req.payload)):
+            response = await run_async_bolt_app(self.app, req)
+        await send_async_response(client, req, response, wall)
+        self.metrics.ack_seconds.observe(time.perf_counter() - started)
+        self.metrics.slack_requests.labels(request_outcome(response.status)).inc()
+
+
+def _once(callback: Callable[[], None] | None) -> Callable[[], None]:
+    """`callback` run by the first call only (nothing when None)."""
+    pending = [callback] if callback is not None else []
+
+    def run() -> None:
+        while pending:
+            pending.pop()()
+
+    return run
+
+
 class SocketModeRunner:
     def __init__(
         self,
@@ -88,14 +123,19 @@ class SocketModeRunner:
         stop: asyncio.Event | None = None,
         *,
         once_reachable: Callable[[], Awaitable[None]] | None = None,
+        once_tried: Callable[[], None] | None = None,
     ) -> bool:
         """Connect; False when `stop` was set before Slack could be reached. `once_reachable` runs
-        when Slack first answers (the bot token's check: one retry loop, one log line per try)."""
+        when Slack first answers (the bot token's check: one retry loop, one log line per try).
+        `once_tried` runs once, after the first try failed or `once_reachable` returned: a token
+        refused at the first answer ends the start before it runs."""
+        tried = _once(once_tried)
         await self.services.gateway.start()
-        if not await self._wait_for_slack(stop or asyncio.Event()):
+        if not await self._wait_for_slack(stop or asyncio.Event(), tried):
             return False
         if once_reachable is not None:
             await once_reachable()
+        tried()
         if self.reminders:
             from bot.followups.scheduler import ReminderScheduler
 
@@ -108,9 +148,10 @@ class SocketModeRunner:
             self.services.tasks.spawn(backfill_open_incidents(self.services), name="startup backfill")
         if self.services.canvas is not None:
             self.services.canvas.start()
-        self.handler = AsyncSocketModeHandler(
+        self.handler = _CountingHandler(
             self.app,
             self.app_token,
+            self.services.metrics,
             logger=_sdk_logger(),
             web_client=self.services.gateway.connections_client,
         )
@@ -118,7 +159,11 @@ class SocketModeRunner:
         log.info("connected to Slack in Socket Mode")
         return True
 
-    async def _wait_for_slack(self, stop: asyncio.Event) -> bool:
+    async def connected(self) -> bool:
+        """The Socket Mode connection is open (envelopes can arrive)."""
+        return self.handler is not None and await self.handler.client.is_connected()
+
+    async def _wait_for_slack(self, stop: asyncio.Event, after_first_try: Callable[[], None]) -> bool:
         attempt = 0
         while not stop.is_set():
             try:
@@ -134,6 +179,7 @@ class SocketModeRunner:
             delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
             attempt += 1
             log.warning("Slack not reachable for Socket Mode (%s); retrying in %.0f s", reason, delay)
+            after_first_try()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
         return False

@@ -12,10 +12,12 @@ import sys
 import time
 from pathlib import Path
 
+import aiohttp
 import sqlalchemy as sa
 
 from bot.simulator.server import SlackSimulator
 from tests.e2e.harness import Harness
+from tests.e2e.test_startup import wait_status
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -102,10 +104,12 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-async def scribe_socket(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+async def scribe_socket(
+    env: dict[str, str], cwd: Path, port: int | None = None
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "socket", "--migrate", env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "bot.cli", "socket", "--migrate", "--port", str(port or free_port()),
+        env=env, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
 
 
@@ -200,7 +204,9 @@ async def test_unreachable_slack_logs_one_line_per_retry_and_stops_on_sigterm(tm
     url = f"http://127.0.0.1:{free_port()}/api/"  # nothing listens there
     proc = await scribe_socket(env_for(tmp_path, SLACK_API_URL=url, SLACK_APP_TOKEN="xapp-1-x"), tmp_path)
     try:
-        await wait_for_line(proc, "retrying in")
+        first = await wait_for_line(proc, "listening on")
+        assert "retrying in" in first[-2]  # the address is said after the first try, as serve does
+        await wait_for_line(proc, "retrying in")  # the database gate's one line may come first
         [line] = await wait_for_line(proc, "retrying in")  # nothing else between two tries
         assert "SLACK_API_URL" in line or "not reachable" in line
         proc.send_signal(signal.SIGTERM)
@@ -211,3 +217,74 @@ async def test_unreachable_slack_logs_one_line_per_retry_and_stops_on_sigterm(tm
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+async def test_healthz_and_metrics_of_a_real_socket_process(tmp_path: Path) -> None:
+    sim = SlackSimulator()
+    server = sim.enable_socket_mode()
+    await sim.start()
+    port = free_port()
+    proc = await scribe_socket(
+        env_for(tmp_path, SLACK_API_URL=sim.api_url, SLACK_APP_TOKEN=server.app_token), tmp_path, port
+    )
+    try:
+        lines = await wait_for_line(proc, "connected to Slack in Socket Mode")
+        [listening] = [line for line in lines if "listening on" in line]
+        assert f"http://127.0.0.1:{port}" in listening and f"{tmp_path}/s.db" in listening
+        assert await wait_status(port, 200) == {"ok": True, "database": "ready", "slack": "ok"}
+        alice = sim.add_user("alice")
+        chan = sim.add_channel("incident-metrics", members=[alice])
+        assert (await sim.post_message(chan, alice, "rolling back search to v1.4.2")).status == 200
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{port}/metrics") as res:
+                assert res.status == 200
+                text = await res.text()
+            async with session.post(f"http://127.0.0.1:{port}/slack/events", data=b"{}") as res:
+                assert res.status == 404  # Socket Mode: Slack never POSTs
+        assert 'scribe_captured_entries_total{kind="rollback"} 1.0' in text
+        assert 'scribe_slack_requests_total{outcome="ok"} 1.0' in text
+        assert "scribe_slack_ack_seconds_count 1.0" in text
+        await sim.stop()  # Slack goes away: the connection with it
+        assert (await wait_status(port, 503))["slack"] == "unreachable"
+        await sigterm(proc)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await sim.stop()
+
+
+async def test_healthz_503_while_slack_is_unreachable_then_200(tmp_path: Path) -> None:
+    api_port, port = free_port(), free_port()
+    sim = SlackSimulator()
+    server = sim.enable_socket_mode()
+    env = env_for(
+        tmp_path, SLACK_API_URL=f"http://127.0.0.1:{api_port}/api/", SLACK_APP_TOKEN=server.app_token
+    )
+    proc = await scribe_socket(env, tmp_path, port)
+    try:
+        body = await wait_status(port, 503)
+        assert body == {"ok": False, "database": "ready", "slack": "unreachable"}
+        await sim.start(port=api_port)  # Slack comes back
+        assert (await wait_status(port, 200))["slack"] == "ok"
+        await sigterm(proc)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await sim.stop()
+
+
+async def test_port_in_use_exits_2_with_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        url = f"http://127.0.0.1:{free_port()}/api/"
+        proc = await scribe_socket(
+            env_for(tmp_path, SLACK_API_URL=url, SLACK_APP_TOKEN="xapp-1-x"), tmp_path, port
+        )
+        _out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 2
+    [line] = err.decode().strip().splitlines()
+    assert f"cannot listen on 127.0.0.1:{port}" in line
