@@ -8,7 +8,8 @@ acknowledged in time is sent again with `retry_attempt` / `retry_reason`. `refre
 `disconnect` (reason `refresh_requested`): the app opens a new connection, and envelopes sent
 meanwhile wait for it. Nothing is lost; nothing is delivered to a connection being retired.
 `stall()` is the network failing under an open connection: nothing the app sends arrives, its
-close frame included, so its close is never answered.
+close frame included, so its close is never answered. `links_down` is the WebSocket host out of
+reach while the Web API answers (a proxy refusing the upgrade): every connection attempt fails.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class SocketModeServer:
         self.connections_opened = 0
         self.envelopes: list[dict[str, Any]] = []  # every envelope sent, retries included
         self.drop_acks = 0  # the next n acks are "lost" (tests of redelivery)
+        self.links_down = False
         # Tokens Slack knows but refuses, and with what (token_revoked, not_allowed_token_type…).
         self.refused: dict[str, str] = {}
         self._tickets: set[str] = set()
@@ -161,6 +163,8 @@ class SocketModeServer:
 
     # -- the WebSocket ---------------------------------------------------------------------------
     async def _handle_ws(self, request: web.Request) -> web.StreamResponse:
+        if self.links_down:
+            return web.Response(status=502, text="bad gateway")
         ticket = request.match_info["ticket"]
         if ticket not in self._tickets:
             return web.Response(status=401, text="invalid or used ticket")

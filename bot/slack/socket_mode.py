@@ -87,6 +87,24 @@ class _CountingHandler(AsyncSocketModeHandler):
         self.metrics.slack_requests.labels(request_outcome(response.status)).inc()
 
 
+async def _unless_stopped(work: Awaitable[None], stop: asyncio.Event | None) -> bool:
+    """Run `work`; False (and `work` cancelled) if `stop` is set first. slack-sdk's connect retries
+    until the WebSocket opens, deaf to SIGTERM: a proxy refusing the upgrade would hold it forever."""
+    if stop is None:
+        await work
+        return True
+    working, stopping = asyncio.ensure_future(work), asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({working, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not working.done():
+            working.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await working
+    return not working.cancelled()
+
+
 def _once(callback: Callable[[], None] | None) -> Callable[[], None]:
     """`callback` run by the first call only (nothing when None)."""
     pending = [callback] if callback is not None else []
@@ -155,7 +173,8 @@ class SocketModeRunner:
             logger=_sdk_logger(),
             web_client=self.services.gateway.connections_client,
         )
-        await self.handler.connect_async()
+        if not await _unless_stopped(self.handler.connect_async(), stop):
+            return False
         log.info("connected to Slack in Socket Mode")
         return True
 

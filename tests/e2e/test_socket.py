@@ -288,3 +288,25 @@ async def test_port_in_use_exits_2_with_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     [line] = err.decode().strip().splitlines()
     assert f"cannot listen on 127.0.0.1:{port}" in line
+
+
+async def test_sigterm_while_the_websocket_cannot_open_exits_promptly(tmp_path: Path) -> None:
+    sim = SlackSimulator()
+    server = sim.enable_socket_mode()
+    server.links_down = True  # the Web API answers, the WebSocket never opens
+    await sim.start()
+    port = free_port()
+    proc = await scribe_socket(
+        env_for(tmp_path, SLACK_API_URL=sim.api_url, SLACK_APP_TOKEN=server.app_token), tmp_path, port
+    )
+    try:
+        [failed] = (await wait_for_line(proc, "Failed to connect"))[-1:]
+        assert "Traceback" not in failed
+        assert (await wait_status(port, 503))["slack"] == "unreachable"  # token fine, no connection
+        stopped = await sigterm(proc)
+        assert stopped < 3.0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await sim.stop()
