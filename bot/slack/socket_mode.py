@@ -46,6 +46,8 @@ TRANSIENT_ERRORS = frozenset(
 RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)
 # How long a stop waits for Slack to answer the close frame (one round trip when all is well).
 CLOSE_SECONDS = 0.5
+# How long a stop waits for envelopes being handled: Slack sends one again after 3 s unacknowledged.
+DRAIN_SECONDS = 3.0
 
 
 class AppTokenRefused(Exception):
@@ -72,19 +74,48 @@ def _sdk_logger() -> logging.Logger:
 
 class _CountingHandler(AsyncSocketModeHandler):
     """Bolt's handler (its own two steps: dispatch, then ack) with each envelope counted and logged
-    as `serve` counts and logs a request: outcome, seconds to the ack, the channel in log records."""
+    as `serve` counts and logs a request: outcome, seconds to the ack, the channel in log records.
+
+    A stop drains it as aiohttp drains `serve`: envelopes being handled finish and are acknowledged
+    before the connection closes; one arriving meanwhile is left unacknowledged, so Slack sends it
+    again (to a replica, or to this process's successor)."""
 
     def __init__(self, app: AsyncApp, app_token: str, metrics: Metrics, **kwargs: Any) -> None:
         super().__init__(app, app_token, **kwargs)
         self.metrics = metrics
+        self.draining = False
+        self._handling: set[asyncio.Future[Any]] = set()
 
     async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
-        started, wall = time.perf_counter(), time.time()
-        with log_context(channel=channel_id_of(req.payload)):
-            response = await run_async_bolt_app(self.app, req)
-        await send_async_response(client, req, response, wall)
-        self.metrics.ack_seconds.observe(time.perf_counter() - started)
-        self.metrics.slack_requests.labels(request_outcome(response.status)).inc()
+        task = asyncio.current_task()
+        if self.draining or task is None:
+            return
+        self._handling.add(task)
+        try:
+            started, wall = time.perf_counter(), time.time()
+            with log_context(channel=channel_id_of(req.payload)):
+                response = await run_async_bolt_app(self.app, req)
+            await send_async_response(client, req, response, wall)
+            self.metrics.ack_seconds.observe(time.perf_counter() - started)
+            self.metrics.slack_requests.labels(request_outcome(response.status)).inc()
+        finally:
+            self._handling.discard(task)
+
+    async def drain(self, timeout: float) -> None:
+        """Take no more envelopes; wait up to `timeout` for those being handled, then cancel them."""
+        self.draining = True
+        if not self._handling:
+            return
+        _done, late = await asyncio.wait(set(self._handling), timeout=timeout)
+        if late:
+            log.warning(
+                "%d envelope(s) still being handled after %.0f s; Slack will send them again",
+                len(late),
+                timeout,
+            )
+            for task in late:
+                task.cancel()
+            await asyncio.wait(late)
 
 
 async def _unless_stopped(work: Awaitable[None], stop: asyncio.Event | None) -> bool:
@@ -133,7 +164,7 @@ class SocketModeRunner:
             startup_backfill,
             dispose_database,
         )
-        self.handler: AsyncSocketModeHandler | None = None
+        self.handler: _CountingHandler | None = None
         self._scheduler: ReminderScheduler | None = None
 
     async def start(
@@ -205,6 +236,7 @@ class SocketModeRunner:
 
     async def close(self) -> None:
         if self.handler is not None:
+            await self.handler.drain(DRAIN_SECONDS)
             await _close_client(self.handler.client)
             self.handler = None
         scheduler, self._scheduler = self._scheduler, None

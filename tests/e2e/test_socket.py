@@ -16,6 +16,7 @@ import aiohttp
 import sqlalchemy as sa
 
 from bot.simulator.server import SlackSimulator
+from storage.db import Database
 from tests.e2e.harness import Harness
 from tests.e2e.test_startup import wait_status
 
@@ -149,13 +150,56 @@ async def test_sigterm_shuts_down_cleanly_with_exit_0(tmp_path: Path) -> None:
 
 async def sigterm(proc: asyncio.subprocess.Process) -> float:
     """SIGTERM; the seconds the process took to exit cleanly (0, no traceback)."""
+    return (await sigterm_logs(proc))[0]
+
+
+async def sigterm_logs(proc: asyncio.subprocess.Process) -> tuple[float, str]:
     started = time.perf_counter()
     proc.send_signal(signal.SIGTERM)
     _out, err = await asyncio.wait_for(proc.communicate(), 30)
     took = time.perf_counter() - started
     assert proc.returncode == 0, err.decode()
     assert b"Traceback" not in err
-    return took
+    return took, err.decode()
+
+
+async def test_sigterm_with_envelopes_in_flight_acks_them_first_and_loses_none(tmp_path: Path) -> None:
+    sim = SlackSimulator()
+    server = sim.enable_socket_mode(ack_timeout=1.0)
+    await sim.start()
+    env = env_for(tmp_path, SLACK_API_URL=sim.api_url, SLACK_APP_TOKEN=server.app_token)
+    proc = await scribe_socket(env, tmp_path)
+    successor = None
+    try:
+        await wait_for_line(proc, "connected to Slack in Socket Mode")
+        alice = sim.add_user("alice")
+        chan = sim.add_channel("incident-drain", members=[alice])
+        posts = [
+            asyncio.ensure_future(sim.post_message(chan, alice, f"deploying api v2.0.{i} to prod"))
+            for i in range(20)
+        ]
+        await asyncio.sleep(0.03)  # some envelopes being handled, some not sent yet
+        stopped, err = await sigterm_logs(proc)
+        assert stopped < 3.0
+        # Being handled: finished and acknowledged before the connection closed (no failed acks).
+        assert not [line for line in err.splitlines() if " ERROR " in line or "WARNING" in line], err
+        successor = await scribe_socket(env, tmp_path)  # the rest is sent to the next process
+        await wait_for_line(successor, "connected to Slack in Socket Mode")
+        assert all(p.status == 200 for p in await asyncio.wait_for(asyncio.gather(*posts), 30))
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/s.db")
+        try:
+            async with db.session() as session:
+                stored = (await session.execute(sa.text("SELECT ts FROM timeline_entry"))).scalars().all()
+        finally:
+            await db.dispose()
+        assert sorted(stored) == sorted(p.result().ts for p in posts)
+        await sigterm(successor)
+    finally:
+        for p in (proc, successor):
+            if p is not None and p.returncode is None:
+                p.kill()
+                await p.wait()
+        await sim.stop()
 
 
 async def test_sigterm_is_prompt_when_slack_never_answers_the_close(tmp_path: Path) -> None:
