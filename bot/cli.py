@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
 
-if TYPE_CHECKING:
-    from aiohttp import web
-
 from bot.config import Settings, SettingsError, load_settings, masked_url
 from bot.observability.logs import configure_logging
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger("scribe")
 

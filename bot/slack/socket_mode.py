@@ -3,8 +3,9 @@
 Start: the app token is checked first (a token Slack refuses is the user's to fix: one line naming
 SLACK_APP_TOKEN, exit 2); while Slack cannot be reached it is retried with one log line per try.
 Then slack-sdk's client keeps the connection (acks, `disconnect` refreshes, reconnects), with its
-log records kept to one line each. Stop: the connection, reminders, background work, capture
-writer, Slack session and database are closed in that order.
+log records kept to one line each. Stop: envelopes being handled are finished and acknowledged
+(`_CountingHandler.drain`), then the connection, reminders, background work, capture writer, Slack
+session and database are closed in that order.
 
 slack-sdk's `close()` sends the WebSocket close frame and then waits for the peer's answer with
 aiohttp's default `ws_close` timeout, 10 s, which it gives no way to set. A peer that does not
