@@ -354,3 +354,24 @@ async def test_sigterm_while_the_websocket_cannot_open_exits_promptly(tmp_path: 
             proc.kill()
             await proc.wait()
         await sim.stop()
+
+
+async def test_healthz_503_while_the_database_is_unreachable(tmp_path: Path) -> None:
+    sim = SlackSimulator()
+    server = sim.enable_socket_mode()
+    await sim.start()
+    port = free_port()
+    env = env_for(tmp_path, SLACK_API_URL=sim.api_url, SLACK_APP_TOKEN=server.app_token)
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/not-yet/s.db"  # its directory is missing
+    proc = await scribe_socket(env, tmp_path, port)
+    try:
+        await wait_for_line(proc, "connected to Slack in Socket Mode")
+        assert await wait_status(port, 503) == {"ok": False, "database": "unreachable", "slack": "ok"}
+        (tmp_path / "not-yet").mkdir()  # the database comes up
+        assert (await wait_status(port, 200))["database"] == "ready"
+        await sigterm(proc)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await sim.stop()
