@@ -212,7 +212,10 @@ class SocketModeRunner:
 
     async def connected(self) -> bool:
         """The Socket Mode connection is open (envelopes can arrive)."""
-        return self.handler is not None and await self.handler.client.is_connected()
+        if self.handler is None:
+            return False
+        connection = self.handler.client  # slack-sdk's Socket Mode client, not a Web API client
+        return await connection.is_connected()
 
     async def _wait_for_slack(self, stop: asyncio.Event, after_first_try: Callable[[], None]) -> bool:
         attempt = 0
