@@ -88,9 +88,10 @@ class _CountingHandler(AsyncSocketModeHandler):
         self._handling: set[asyncio.Future[Any]] = set()
 
     async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
-        task = asyncio.current_task()
-        if self.draining or task is None:
+        if self.draining:
             return
+        task = asyncio.current_task()
+        assert task is not None  # slack-sdk runs each envelope in a task of its own
         self._handling.add(task)
         try:
             started, wall = time.perf_counter(), time.time()
