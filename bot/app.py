@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import aiohttp
@@ -18,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings, SettingsError
 from bot.observability.logs import log_context, outage
-from bot.observability.metrics import CONTENT_TYPE
+from bot.observability.metrics import CONTENT_TYPE, request_outcome
 from bot.services import Services, build_services, utc_now
 from bot.slack import envelope
 from bot.slack.gateway import REFUSED_TOKEN_ERRORS, GatewayError, SlackGateway
@@ -184,6 +185,10 @@ class SlackGate:
             if await self._try(self.FIRST_TRY_SECONDS):
                 return
 
+    def state(self) -> str:
+        """/healthz's `slack`: ok, the refusal, or unreachable (not answered yet)."""
+        return "ok" if self.ok else (self.refused or "unreachable")
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
@@ -191,14 +196,43 @@ class SlackGate:
                 await self._task
 
 
-def _outcome(status: int) -> str:
-    if status < 300:
-        return "ok"
-    if status in (401, 403):
-        return "unauthorized"
-    if status == 404:
-        return "unhandled"
-    return "error" if status >= 500 else "rejected"
+def start_catch_up(services: Services) -> None:
+    """Read what open incidents missed while the bot was away (in the background)."""
+    from bot.capture.backfill import backfill_open_incidents
+
+    services.tasks.spawn(backfill_open_incidents(services), name="startup backfill")
+
+
+def add_health_routes(
+    web_app: web.Application,
+    services: Services,
+    gate: DatabaseGate,
+    slack_state: Callable[[], Awaitable[str]],
+) -> None:
+    """GET /healthz and GET /metrics, the same for `serve` and `socket`: 200 only when the database
+    is ready and `slack_state` says "ok"; otherwise 503 with a body saying which is not."""
+
+    async def healthz(_request: web.Request) -> web.Response:
+        ok, state = await gate.health()
+        slack = await slack_state()
+        ok = ok and slack == "ok"
+        return web.json_response({"ok": ok, "database": state, "slack": slack}, status=200 if ok else 503)
+
+    async def metrics_page(_request: web.Request) -> web.Response:
+        return web.Response(body=services.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
+
+    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/metrics", metrics_page)
+
+
+def create_health_app(
+    services: Services, gate: DatabaseGate, slack_state: Callable[[], Awaitable[str]]
+) -> web.Application:
+    """`scribe socket`'s HTTP side: /healthz and /metrics only (in Socket Mode Slack never POSTs)."""
+    web_app = web.Application()
+    web_app[SERVICES_KEY] = services
+    add_health_routes(web_app, services, gate, slack_state)
+    return web_app
 
 
 def create_web_app(
@@ -220,7 +254,7 @@ def create_web_app(
     verifier = SignatureVerifier(settings.secret(settings.slack_signing_secret))
 
     def refuse(status: int, why: str) -> web.Response:
-        metrics.slack_requests.labels(_outcome(status)).inc()
+        metrics.slack_requests.labels(request_outcome(status)).inc()
         return web.Response(status=status, text=why)
 
     async def slack_events(request: web.Request) -> web.Response:
@@ -243,31 +277,21 @@ def create_web_app(
         with log_context(channel=channel_id_of(bolt_request.body)):
             bolt_response = await bolt.async_dispatch(bolt_request)
         metrics.ack_seconds.observe(time.perf_counter() - started)
-        metrics.slack_requests.labels(_outcome(bolt_response.status)).inc()
+        metrics.slack_requests.labels(request_outcome(bolt_response.status)).inc()
         return await to_aiohttp_response(bolt_response)
 
-    def catch_up() -> None:
-        from bot.capture.backfill import backfill_open_incidents
-
-        services.tasks.spawn(backfill_open_incidents(services), name="startup backfill")
-
     gate = DatabaseGate(
-        services.db, prepare=prepare_database, on_ready=catch_up if startup_backfill else None
+        services.db,
+        prepare=prepare_database,
+        on_ready=functools.partial(start_catch_up, services) if startup_backfill else None,
     )
     slack_gate = SlackGate(services.gateway)
 
-    async def healthz(_request: web.Request) -> web.Response:
-        ok, state = await gate.health()
-        slack = "ok" if slack_gate.ok or not check_token else (slack_gate.refused or "unreachable")
-        ok = ok and slack == "ok"
-        return web.json_response({"ok": ok, "database": state, "slack": slack}, status=200 if ok else 503)
-
-    async def metrics_page(_request: web.Request) -> web.Response:
-        return web.Response(body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
+    async def slack_state() -> str:
+        return slack_gate.state() if check_token else "ok"
 
     web_app.router.add_post("/slack/events", slack_events)
-    web_app.router.add_get("/healthz", healthz)
-    web_app.router.add_get("/metrics", metrics_page)
+    add_health_routes(web_app, services, gate, slack_state)
 
     async def on_startup(_app: web.Application) -> None:
         await services.gateway.start()

@@ -11,11 +11,15 @@ import sys
 from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
 
 from bot.config import Settings, SettingsError, load_settings, masked_url
 from bot.observability.logs import configure_logging
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger("scribe")
 
@@ -50,8 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=port_number, default=3000)
     serve.add_argument("--migrate", action="store_true", help="bring the schema up to date before serving")
-    socket = sub.add_parser("socket", help="run in Slack Socket Mode (needs SLACK_APP_TOKEN)")
-    socket.add_argument("--migrate", action="store_true")
+    socket = sub.add_parser(
+        "socket", help="run in Slack Socket Mode (needs SLACK_APP_TOKEN; GET /healthz and /metrics)"
+    )
+    socket.add_argument("--host", default="127.0.0.1", help="where /healthz and /metrics listen")
+    socket.add_argument("--port", type=port_number, default=3000)
+    socket.add_argument("--migrate", action="store_true", help="bring the schema up to date first")
     demo = sub.add_parser("demo", help="replay a sample incident against the bundled Slack simulator")
     demo.add_argument("--keep", metavar="DIR", help="keep the demo database and draft in DIR")
     sub.add_parser("classify", help="classify JSON lines from stdin")
@@ -118,50 +126,83 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     )
     try:
         await runner.setup()  # on_startup: a refused token raises SettingsError here
-        site = web.TCPSite(runner, host, port)
-        try:
-            await site.start()
-        except OSError as exc:
-            raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        bound = ", ".join(f"http://{a[0]}:{a[1]}" for a in runner.addresses)
+        bound = await _listen(runner, host, port)
         log.info("listening on %s, database %s", bound, masked_url(settings.database_url))
         await _until_signalled()
     finally:
         await runner.cleanup()
 
 
-async def _until_signalled() -> None:
+async def _listen(runner: web.AppRunner, host: str, port: int) -> str:
+    """Bind `runner` to host:port (in use → exit 2, one line); the bound address(es)."""
+    from aiohttp import web
+
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return ", ".join(f"http://{a[0]}:{a[1]}" for a in runner.addresses)
+
+
+def _stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop
+
+
+async def _until_signalled() -> None:
+    await _stop_on_signals().wait()
     log.info("stopping")
 
 
-async def _socket(settings: Settings) -> None:
-    import signal
+async def _socket(settings: Settings, host: str, port: int) -> None:
+    """Socket Mode, with an HTTP listener for /healthz and /metrics only. It listens before Slack
+    is tried, so /healthz answers 503 while Slack (or the database) cannot be reached."""
+    from aiohttp import web
 
-    from bot.app import SlackGate, create_app
+    from bot.access_log import ProblemAccessLogger
+    from bot.app import DatabaseGate, SlackGate, create_app, create_health_app, start_catch_up
     from bot.slack.socket_mode import AppTokenRefused, SocketModeRunner
 
     app, services = create_app(settings)
-    runner = SocketModeRunner(app, services, settings.secret(settings.slack_app_token) or "")
+    token = settings.secret(settings.slack_app_token) or ""
+    runner = SocketModeRunner(app, services, token, startup_backfill=False)
     slack_gate = SlackGate(services.gateway)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    # As in serve: the catch-up of open incidents runs once the database is there.
+    gate = DatabaseGate(services.db, prepare=True, on_ready=lambda: start_catch_up(services))
+
+    async def slack_state() -> str:
+        if slack_gate.state() != "ok":
+            return slack_gate.state()
+        return "ok" if await runner.connected() else "unreachable"
+
+    http = web.AppRunner(create_health_app(services, gate, slack_state), access_log_class=ProblemAccessLogger)
+    stop = _stop_on_signals()
     try:
+        await http.setup()
+        bound = await _listen(http, host, port)
+        gate.start()
+
+        def listening() -> None:  # said once Slack answered or was found unreachable, as serve does
+            log.info(
+                "listening on %s (/healthz, /metrics; Slack over Socket Mode), database %s",
+                bound,
+                masked_url(settings.database_url),
+            )
+
         # The bot token is checked once Slack answers the app token: a refused one is exit 2.
-        if await runner.start(stop, once_reachable=slack_gate.start):
-            log.info("listening in Socket Mode, database %s", masked_url(settings.database_url))
+        if await runner.start(stop, once_reachable=slack_gate.start, once_tried=listening):
             await stop.wait()
         log.info("shutting down")
     except AppTokenRefused as exc:
         raise CliError(str(exc)) from None
     finally:
+        await http.cleanup()
         await slack_gate.stop()
+        await gate.stop()
         await runner.close()
 
 
@@ -174,7 +215,7 @@ def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
         settings.slack_signing_secret = SecretStr("socket-mode-unused")
     with database_errors(settings):
         asyncio.run(_ready_database(settings, args.migrate))
-    asyncio.run(_socket(settings))
+    asyncio.run(_socket(settings, args.host, args.port))
     return 0
 
 

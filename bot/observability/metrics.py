@@ -15,6 +15,17 @@ ACK_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
+def request_outcome(status: int) -> str:
+    """`scribe_slack_requests_total`'s label for the status Bolt answered a request with."""
+    if status < 300:
+        return "ok"
+    if status in (401, 403):
+        return "unauthorized"
+    if status == 404:
+        return "unhandled"
+    return "error" if status >= 500 else "rejected"
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)

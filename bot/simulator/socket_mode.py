@@ -7,6 +7,9 @@ acknowledges by sending back `{"envelope_id": …, "payload": …}`. An `events_
 acknowledged in time is sent again with `retry_attempt` / `retry_reason`. `refresh()` sends a
 `disconnect` (reason `refresh_requested`): the app opens a new connection, and envelopes sent
 meanwhile wait for it. Nothing is lost; nothing is delivered to a connection being retired.
+`stall()` is the network failing under an open connection: nothing the app sends arrives, its
+close frame included, so its close is never answered. `links_down` is the WebSocket host out of
+reach while the Web API answers (a proxy refusing the upgrade): every connection attempt fails.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ MAX_RETRIES = 3
 @dataclass
 class _Connection:
     ws: web.WebSocketResponse
+    transport: asyncio.Transport | None = None
     retiring: bool = False
     closed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -56,6 +60,7 @@ class SocketModeServer:
         self.connections_opened = 0
         self.envelopes: list[dict[str, Any]] = []  # every envelope sent, retries included
         self.drop_acks = 0  # the next n acks are "lost" (tests of redelivery)
+        self.links_down = False
         # Tokens Slack knows but refuses, and with what (token_revoked, not_allowed_token_type…).
         self.refused: dict[str, str] = {}
         self._tickets: set[str] = set()
@@ -109,6 +114,12 @@ class SocketModeServer:
             await conn.ws.close()
         self._update_connected()
 
+    def stall(self) -> None:
+        """The network stops carrying the app's frames: nothing it sends is read any more."""
+        for conn in self._connections:
+            if conn.transport is not None:
+                conn.transport.pause_reading()
+
     async def send(
         self,
         kind: str,
@@ -152,13 +163,15 @@ class SocketModeServer:
 
     # -- the WebSocket ---------------------------------------------------------------------------
     async def _handle_ws(self, request: web.Request) -> web.StreamResponse:
+        if self.links_down:
+            return web.Response(status=502, text="bad gateway")
         ticket = request.match_info["ticket"]
         if ticket not in self._tickets:
             return web.Response(status=401, text="invalid or used ticket")
         self._tickets.discard(ticket)  # a URL is good for one connection
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
-        conn = _Connection(ws)
+        conn = _Connection(ws, request.transport)  # type: ignore[arg-type]
         self.connections_opened += 1
         hello = {
             "type": "hello",
@@ -199,4 +212,6 @@ class SocketModeServer:
 
     async def close(self) -> None:
         for conn in list(self._connections):
+            if conn.transport is not None and not conn.transport.is_closing():
+                conn.transport.resume_reading()  # a stalled one: read the app's close, not wait for it
             await conn.ws.close()

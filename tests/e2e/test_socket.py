@@ -12,10 +12,13 @@ import sys
 import time
 from pathlib import Path
 
+import aiohttp
 import sqlalchemy as sa
 
 from bot.simulator.server import SlackSimulator
+from storage.db import Database
 from tests.e2e.harness import Harness
+from tests.e2e.test_startup import wait_status
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -102,10 +105,12 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-async def scribe_socket(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+async def scribe_socket(
+    env: dict[str, str], cwd: Path, port: int | None = None
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "socket", "--migrate", env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "bot.cli", "socket", "--migrate", "--port", str(port or free_port()),
+        env=env, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
 
 
@@ -134,10 +139,81 @@ async def test_sigterm_shuts_down_cleanly_with_exit_0(tmp_path: Path) -> None:
         alice = sim.add_user("alice")
         chan = sim.add_channel("incident-term", members=[alice])
         assert (await sim.post_message(chan, alice, "ack, IC here")).status == 200
-        proc.send_signal(signal.SIGTERM)
-        _out, err = await asyncio.wait_for(proc.communicate(), 30)
-        assert proc.returncode == 0, err.decode()
-        assert b"Traceback" not in err
+        stopped = await sigterm(proc)
+        assert stopped < 3.0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await sim.stop()
+
+
+async def sigterm(proc: asyncio.subprocess.Process) -> float:
+    """SIGTERM; the seconds the process took to exit cleanly (0, no traceback)."""
+    return (await sigterm_logs(proc))[0]
+
+
+async def sigterm_logs(proc: asyncio.subprocess.Process) -> tuple[float, str]:
+    started = time.perf_counter()
+    proc.send_signal(signal.SIGTERM)
+    _out, err = await asyncio.wait_for(proc.communicate(), 30)
+    took = time.perf_counter() - started
+    assert proc.returncode == 0, err.decode()
+    assert b"Traceback" not in err
+    return took, err.decode()
+
+
+async def test_sigterm_with_envelopes_in_flight_acks_them_first_and_loses_none(tmp_path: Path) -> None:
+    sim = SlackSimulator()
+    server = sim.enable_socket_mode(ack_timeout=1.0)
+    await sim.start()
+    env = env_for(tmp_path, SLACK_API_URL=sim.api_url, SLACK_APP_TOKEN=server.app_token)
+    proc = await scribe_socket(env, tmp_path)
+    successor = None
+    try:
+        await wait_for_line(proc, "connected to Slack in Socket Mode")
+        alice = sim.add_user("alice")
+        chan = sim.add_channel("incident-drain", members=[alice])
+        posts = [
+            asyncio.ensure_future(sim.post_message(chan, alice, f"deploying api v2.0.{i} to prod"))
+            for i in range(20)
+        ]
+        await asyncio.sleep(0.03)  # some envelopes being handled, some not sent yet
+        stopped, err = await sigterm_logs(proc)
+        assert stopped < 3.0
+        # Being handled: finished and acknowledged before the connection closed (no failed acks).
+        assert not [line for line in err.splitlines() if " ERROR " in line or "WARNING" in line], err
+        successor = await scribe_socket(env, tmp_path)  # the rest is sent to the next process
+        await wait_for_line(successor, "connected to Slack in Socket Mode")
+        assert all(p.status == 200 for p in await asyncio.wait_for(asyncio.gather(*posts), 30))
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/s.db")
+        try:
+            async with db.session() as session:
+                stored = (await session.execute(sa.text("SELECT ts FROM timeline_entry"))).scalars().all()
+        finally:
+            await db.dispose()
+        assert sorted(stored) == sorted(p.result().ts for p in posts)
+        await sigterm(successor)
+    finally:
+        for p in (proc, successor):
+            if p is not None and p.returncode is None:
+                p.kill()
+                await p.wait()
+        await sim.stop()
+
+
+async def test_sigterm_is_prompt_when_slack_never_answers_the_close(tmp_path: Path) -> None:
+    sim = SlackSimulator()
+    server = sim.enable_socket_mode()
+    await sim.start()
+    proc = await scribe_socket(
+        env_for(tmp_path, SLACK_API_URL=sim.api_url, SLACK_APP_TOKEN=server.app_token), tmp_path
+    )
+    try:
+        await wait_for_line(proc, "connected to Slack in Socket Mode")
+        server.stall()  # the bot's close frame will go unanswered (aiohttp would wait 10 s)
+        stopped = await sigterm(proc)
+        assert stopped < 3.0
     finally:
         if proc.returncode is None:
             proc.kill()
@@ -172,7 +248,9 @@ async def test_unreachable_slack_logs_one_line_per_retry_and_stops_on_sigterm(tm
     url = f"http://127.0.0.1:{free_port()}/api/"  # nothing listens there
     proc = await scribe_socket(env_for(tmp_path, SLACK_API_URL=url, SLACK_APP_TOKEN="xapp-1-x"), tmp_path)
     try:
-        await wait_for_line(proc, "retrying in")
+        first = await wait_for_line(proc, "listening on")
+        assert "retrying in" in first[-2]  # the address is said after the first try, as serve does
+        await wait_for_line(proc, "retrying in")  # the database gate's one line may come first
         [line] = await wait_for_line(proc, "retrying in")  # nothing else between two tries
         assert "SLACK_API_URL" in line or "not reachable" in line
         proc.send_signal(signal.SIGTERM)
@@ -183,3 +261,117 @@ async def test_unreachable_slack_logs_one_line_per_retry_and_stops_on_sigterm(tm
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+async def test_healthz_and_metrics_of_a_real_socket_process(tmp_path: Path) -> None:
+    sim = SlackSimulator()
+    server = sim.enable_socket_mode()
+    await sim.start()
+    port = free_port()
+    proc = await scribe_socket(
+        env_for(tmp_path, SLACK_API_URL=sim.api_url, SLACK_APP_TOKEN=server.app_token), tmp_path, port
+    )
+    try:
+        lines = await wait_for_line(proc, "connected to Slack in Socket Mode")
+        [listening] = [line for line in lines if "listening on" in line]
+        assert f"http://127.0.0.1:{port}" in listening and f"{tmp_path}/s.db" in listening
+        assert await wait_status(port, 200) == {"ok": True, "database": "ready", "slack": "ok"}
+        alice = sim.add_user("alice")
+        chan = sim.add_channel("incident-metrics", members=[alice])
+        assert (await sim.post_message(chan, alice, "rolling back search to v1.4.2")).status == 200
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{port}/metrics") as res:
+                assert res.status == 200
+                text = await res.text()
+            async with session.post(f"http://127.0.0.1:{port}/slack/events", data=b"{}") as res:
+                assert res.status == 404  # Socket Mode: Slack never POSTs
+        assert 'scribe_captured_entries_total{kind="rollback"} 1.0' in text
+        assert 'scribe_slack_requests_total{outcome="ok"} 1.0' in text
+        assert "scribe_slack_ack_seconds_count 1.0" in text
+        await sim.stop()  # Slack goes away: the connection with it
+        assert (await wait_status(port, 503))["slack"] == "unreachable"
+        await sigterm(proc)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await sim.stop()
+
+
+async def test_healthz_503_while_slack_is_unreachable_then_200(tmp_path: Path) -> None:
+    api_port, port = free_port(), free_port()
+    sim = SlackSimulator()
+    server = sim.enable_socket_mode()
+    env = env_for(
+        tmp_path, SLACK_API_URL=f"http://127.0.0.1:{api_port}/api/", SLACK_APP_TOKEN=server.app_token
+    )
+    proc = await scribe_socket(env, tmp_path, port)
+    try:
+        body = await wait_status(port, 503)
+        assert body == {"ok": False, "database": "ready", "slack": "unreachable"}
+        await sim.start(port=api_port)  # Slack comes back
+        assert (await wait_status(port, 200))["slack"] == "ok"
+        await sigterm(proc)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await sim.stop()
+
+
+async def test_port_in_use_exits_2_with_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        url = f"http://127.0.0.1:{free_port()}/api/"
+        proc = await scribe_socket(
+            env_for(tmp_path, SLACK_API_URL=url, SLACK_APP_TOKEN="xapp-1-x"), tmp_path, port
+        )
+        _out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 2
+    [line] = err.decode().strip().splitlines()
+    assert f"cannot listen on 127.0.0.1:{port}" in line
+
+
+async def test_sigterm_while_the_websocket_cannot_open_exits_promptly(tmp_path: Path) -> None:
+    sim = SlackSimulator()
+    server = sim.enable_socket_mode()
+    server.links_down = True  # the Web API answers, the WebSocket never opens
+    await sim.start()
+    port = free_port()
+    proc = await scribe_socket(
+        env_for(tmp_path, SLACK_API_URL=sim.api_url, SLACK_APP_TOKEN=server.app_token), tmp_path, port
+    )
+    try:
+        [failed] = (await wait_for_line(proc, "Failed to connect"))[-1:]
+        assert "Traceback" not in failed
+        assert (await wait_status(port, 503))["slack"] == "unreachable"  # token fine, no connection
+        stopped = await sigterm(proc)
+        assert stopped < 3.0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await sim.stop()
+
+
+async def test_healthz_503_while_the_database_is_unreachable(tmp_path: Path) -> None:
+    sim = SlackSimulator()
+    server = sim.enable_socket_mode()
+    await sim.start()
+    port = free_port()
+    env = env_for(tmp_path, SLACK_API_URL=sim.api_url, SLACK_APP_TOKEN=server.app_token)
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/not-yet/s.db"  # its directory is missing
+    proc = await scribe_socket(env, tmp_path, port)
+    try:
+        await wait_for_line(proc, "connected to Slack in Socket Mode")
+        assert await wait_status(port, 503) == {"ok": False, "database": "unreachable", "slack": "ok"}
+        (tmp_path / "not-yet").mkdir()  # the database comes up
+        assert (await wait_status(port, 200))["database"] == "ready"
+        await sigterm(proc)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await sim.stop()

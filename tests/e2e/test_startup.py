@@ -131,8 +131,7 @@ async def test_refused_bot_token_exits_2_naming_it(tmp_path: Path, command: str,
             SLACK_API_URL=sim.api_url,
             DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/s.db",
         )
-        args = ("serve", "--port", str(free_port())) if command == "serve" else ("socket",)
-        proc = scribe(*args, env=env, cwd=tmp_path)
+        proc = scribe(command, "--port", str(free_port()), env=env, cwd=tmp_path)
         _out, err = await finish(proc)
     assert proc.returncode == 2
     line = one_line(err)
