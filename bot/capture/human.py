@@ -25,7 +25,7 @@ from bot.capture.cues import (
 )
 from bot.capture.events import CJK_RULES, RULES, UNDER_WAY
 from bot.capture.guards import ACK_SENSE, GUARD, HEDGE, MENTION, NOOP, RETRO, SOCIAL, SQL, SQL_CASE
-from bot.capture.required import WordGate
+from bot.capture.word_gate import WordGate
 from bot.domain import Confidence
 
 _OTHER: tuple[str, Confidence] = ("other", "strong")

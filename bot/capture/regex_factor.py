@@ -164,9 +164,12 @@ def _anchored(branches: list[str]) -> str:
             runs[-1][1].append(branch)
         else:
             runs.append((word, [branch]))
-    return "|".join(
-        ("(?<!\\w)(?:" if word else r"\b(?:") + "|".join(_by_lead(run)) + ")" for word, run in runs
-    )
+    out = []
+    for word, run in runs:
+        source = ("(?<!\\w)(?:" if word else r"\b(?:") + "|".join(_by_lead(run)) + ")"
+        _BRANCHES[source] = tuple(r"\b" + branch for branch in run)
+        out.append(source)
+    return "|".join(out)
 
 
 def factored(pattern: str) -> re.Pattern[str]:
@@ -188,4 +191,24 @@ def factored(pattern: str) -> re.Pattern[str]:
         parts.append(_anchored(words))
     if starts:
         parts.append("^(?:" + "|".join(_by_lead(starts)) + ")")
-    return re.compile("|".join(parts))
+    compiled = re.compile("|".join(parts))
+    _BRANCHES[compiled.pattern] = (*(r"\b" + w for w in words), *("^" + s for s in starts))
+    return compiled
+
+
+# The branches each factored pattern matches as one of: `required` reads what each one needs.
+_BRANCHES: dict[str, tuple[str, ...]] = {}
+
+
+def branches(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """The anchored branches `pattern` was factored from (a match of it is a match of one of them),
+    down to those of a factored pattern it was itself built from (GUARD from HEDGE, RECAP, …);
+    `pattern`'s own source when it was not built by `factored`."""
+    return _expanded(pattern.pattern)
+
+
+def _expanded(source: str) -> tuple[str, ...]:
+    inner = source[2:] if source.startswith("\\b") and source[2:] in _BRANCHES else source
+    if inner not in _BRANCHES:
+        return (source,)
+    return tuple(branch for part in _BRANCHES[inner] for branch in _expanded(part))

@@ -1,79 +1,120 @@
-"""What a pattern cannot match without, read from its source: a cheap exact test before the search.
+"""What a regex cannot match without, read from its parsed source (pure).
 
-A phrase table is a long alternation that `re` tries at every word start; most lines match none of
-it, and proving that costs the full scan. But every match of a branch contains some literal: a word
-beginning with `roll`, `deploy` or `won`, or a string such as `->`. `requirement(pattern)` collects,
-from the parsed pattern, a set of such literals of which every match contains at least one;
-`WordGate` then reads a line once, finding which word beginnings (stems) it has in one scan of all
-the tables' stems together, and says which tables can match at all. A table it rules out could not
-have matched: the answer is the same, only cheaper. A pattern it cannot reason about (case-folding,
-a branch with no literal) is never ruled out.
+Every match of a phrase-table branch contains some literals: a word beginning with `roll`, the word
+`won`, a string such as `->`. `requirement(source)` collects sets of them - every match contains
+one string of each set - so that `word_gate.WordGate` can tell, from one scan of a line's words,
+that a table cannot match it and skip the search: the answer is the same, only cheaper. Where the
+source does not tell (case folding, a branch with no literal) the requirement is empty and nothing
+is ruled out. The sets kept are the tightest by a rough estimate of how often chat lines have them
+(`_likelihood`); any sets would be correct, tighter ones rule more out.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from itertools import product
 from re import _constants as C
 from re import _parser
 
-from bot.capture.regex_factor import factored
+# A requirement is a conjunction of alternatives: every match contains, for each set, one of its
+# strings - ("stem", s): a word of the line starts with s; ("word", s): a word is s; ("sub", s): s
+# occurs anywhere. An empty conjunction says nothing.
+Strings = frozenset[tuple[str, str]]
+Requirement = tuple[Strings, ...]
 
-# A requirement: strings every match contains one of, as ("stem", s) - a word of the line starts
-# with s - or ("sub", s) - s occurs anywhere. None: no requirement known.
-Requirement = frozenset[tuple[str, str]]
-
+_MAX_SETS = 3  # sets kept per requirement, tightest first
 _MAX_ALTERNATIVES = 8  # spellings a literal run may fork into ("d[ée]ploy": two)
 _MAX_SUBS = 8  # more substring tests than this cost more than the search they save
+# Words most lines have: a stem they start with, or the word itself, rules little out.
+_COMMON = frozenset(
+    "a an and are as at be but by can do for from go has have i if in is it its me my no not now of ok on "
+    "or our so that the then there this to up us was we what when will with you".split()
+)
+PUNCTUATION = frozenset(" ,.:;'\"-()/!?")
 
 
 def _is_word(c: str) -> bool:
-    return c.isalnum() or c == "_"
+    return c.isalnum() or c == "_"  # what `\\w` matches in a str pattern
 
 
-def _likelihood(req: Requirement) -> float:
-    """A rough chance that a chat line meets `req`, to keep the tighter of two requirements: a
-    one-letter stem is met by most lines, a four-letter one rarely; a substring also costs a test."""
+def _likelihood(strings: Strings) -> float:
+    """A rough chance that a chat line has one of `strings`, to keep the tightest sets: a word
+    beginning of one letter is in most lines, of four rarely; a substring also costs a test."""
     total = 0.0
-    for what, s in req:
+    for what, s in strings:
         if what == "stem":
-            total += 0.4 * 0.12 ** (len(s) - 1)
+            common = any(word.startswith(s) for word in _COMMON)
+            total += max(0.6 * 0.2 ** (len(s) - 1), 0.3 if common else 0.0)
+        elif what == "word":
+            total += 0.3 if s in _COMMON else 0.2 * 0.1 ** (len(s) - 1)
         else:
-            total += 0.02 + 0.6 * 0.2 ** (len(s) - 1)
+            total += 0.1 + math.prod(_part_likelihood(part) for part in _PARTS.findall(s))
     return total
 
 
-def _best(candidates: Iterable[Requirement | None]) -> Requirement | None:
-    found = [c for c in candidates if c]
-    return min(found, key=_likelihood) if found else None
+_PARTS = re.compile(r"\w+|[^\w\s]")
 
 
-def _run_requirements(run: list[str], word_start: bool) -> list[Requirement]:
-    """Requirements a literal run gives (its spellings all have one length; a match contains one of
-    them): the whole run as a substring, and from every place a word starts in it, that word's
-    beginning as a stem."""
-    out: list[Requirement] = [frozenset(("sub", s) for s in run)]
+def _part_likelihood(part: str) -> float:
+    if not _is_word(part[0]):
+        return 0.3 if part in PUNCTUATION else 0.05  # "→", "+", "👍" are rare
+    common = any(part in word for word in _COMMON)
+    return max(0.6 * 0.2 ** (len(part) - 1), 0.3 if common else 0.0)
+
+
+def _tightest(candidates: Iterable[Strings]) -> Requirement:
+    found = sorted({c for c in candidates if c}, key=_likelihood)
+    return tuple(found[:_MAX_SETS])
+
+
+def _run_requirements(run: list[str], word_start: bool, word_end: bool) -> list[Strings]:
+    """Sets a literal run gives (its spellings all have one length; a match contains one of them):
+    from every place a word starts in it, that word's beginning - the whole word when the run shows
+    where it ends (`word_end`: a non-word character follows) - and the run as a substring."""
+    if len({len(s) for s in run}) > 1:  # forked by an optional character: each spelling, then either
+        return _either([_tightest(_run_requirements([s], word_start, word_end)) for s in run])
+    out: list[Strings] = []
     width = len(run[0])
     for i in range(width):
         opens = word_start if i == 0 else all(not _is_word(s[i - 1]) for s in run)
         if not opens or not all(_is_word(s[i]) for s in run):
             continue
-        stems = set()
+        words = set()
         for s in run:
             j = i
             while j < width and _is_word(s[j]):
                 j += 1
-            stems.add(s[i:j])
-        out.append(frozenset(("stem", stem) for stem in stems))
+            words.add(("word" if j < width or word_end else "stem", s[i:j]))
+        out.append(frozenset(words))
+    out.append(frozenset(("sub", s) for s in run))  # the tighter when its symbols are rare ("👍 to")
     return out
 
 
+def _either(reqs: list[Requirement]) -> list[Strings]:
+    """What holds when one of `reqs` does: their sets, tightest first, joined slot by slot - (a1 and
+    b1) or (a2 and b2) implies (a1 or a2) and (b1 or b2); one with fewer sets repeats its last, as a
+    or (b1 and b2) implies (a or b1) and (a or b2). Nothing when one of them needs nothing."""
+    if not all(reqs):
+        return []
+    return [
+        frozenset().union(*(req[min(slot, len(req) - 1)] for req in reqs))
+        for slot in range(max(len(req) for req in reqs))
+    ]
+
+
 def _class_chars(items: list[tuple[object, object]]) -> list[str] | None:
-    """The characters a small class of plain literals matches (`[ée]`), else None."""
-    if len(items) > 3 or any(op is not C.LITERAL for op, _ in items):
-        return None
-    return [chr(code) for _, code in items]  # type: ignore[call-overload]
+    """The characters a small class of plain literals and ranges matches (`[ée]`, `[0-4]`), else None."""
+    chars: list[str] = []
+    for op, av in items:
+        if op is C.LITERAL:
+            chars.append(chr(av))  # type: ignore[call-overload]
+        elif op is C.RANGE and av[1] - av[0] < _MAX_ALTERNATIVES:  # type: ignore[index]
+            chars.extend(chr(c) for c in range(av[0], av[1] + 1))  # type: ignore[index]
+        else:
+            return None
+    return chars if len(chars) <= _MAX_ALTERNATIVES else None
 
 
 def _ends_before_word(items: list[tuple[object, object]]) -> bool:
@@ -92,6 +133,41 @@ def _ends_before_word(items: list[tuple[object, object]]) -> bool:
     return True
 
 
+def _no_word_after(items: Sequence[tuple[object, object]], then: bool) -> bool:
+    """Whether what `items` match, read after a word character, starts with a non-word character or
+    the end of the text; `then`: the same of what follows `items`."""
+    items = list(getattr(items, "data", items))
+    for k, (op, av) in enumerate(items):
+        rest = items[k + 1 :]
+        if op is C.AT:
+            if av in (C.AT_BOUNDARY, C.AT_END, C.AT_END_STRING):
+                return True  # after a word character, `\\b` is where the word ends
+            continue
+        if op is C.ASSERT_NOT and av[0] == 1 and len(av[1]) == 1 and av[1][0][0] is C.IN:  # type: ignore[index]
+            if any(o is C.CATEGORY and a is C.CATEGORY_WORD for o, a in av[1][0][1]):  # type: ignore[index]
+                return True  # `(?!\\w)`, `(?![\\w-])`
+            continue
+        if op in (C.ASSERT, C.ASSERT_NOT):
+            continue
+        if op is C.LITERAL:
+            return not _is_word(chr(av))  # type: ignore[call-overload]
+        if op is C.IN:
+            return _ends_before_word(av)  # type: ignore[arg-type]
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+            low, _high, sub = av  # type: ignore[misc]
+            if not _no_word_after(sub, False):
+                return False
+            if low >= 1:
+                return True
+            continue
+        if op is C.SUBPATTERN or op is C.ATOMIC_GROUP:
+            return _no_word_after([*(av[3] if op is C.SUBPATTERN else av), *rest], then)  # type: ignore[index,misc]
+        if op is C.BRANCH:
+            return all(_no_word_after([*alt, *rest], then) for alt in av[1])  # type: ignore[index]
+        return False
+    return then
+
+
 # Case folding makes a literal stand for other text; ASCII or locale word rules are not the gate's.
 _FOLDS = re.IGNORECASE | re.ASCII | re.LOCALE
 
@@ -100,21 +176,24 @@ class _Unusable(Exception):
     """The pattern folds case or changes what a word is somewhere: its literals cannot be relied on."""
 
 
-def _walk(items: Sequence[tuple[object, object]], start: bool) -> tuple[Requirement | None, bool]:
+def _walk(items: Sequence[tuple[object, object]], start: bool, then: bool) -> tuple[Requirement, bool]:
     """(requirement, word_start after) of a sequence entered where a word character would start a
-    word (`start`). Every item of a sequence must match, so its requirement is its items' tightest."""
-    items = getattr(items, "data", items)  # a parsed group's SubPattern
-    candidates: list[Requirement | None] = []
+    word (`start`) and followed by a non-word character or the end (`then`). Every item of a
+    sequence must match, so its requirement is its items' tightest sets together."""
+    items = list(getattr(items, "data", items))  # a parsed group's SubPattern
+    candidates: list[Strings] = []
     run: list[str] = []
     run_start = start
     at = start
 
-    def flush() -> None:
+    def flush(rest: list[tuple[object, object]]) -> None:
         if run and run[0]:
-            candidates.extend(_run_requirements(run, run_start))
+            ends = not _is_word(run[0][-1]) or _no_word_after(rest, then)
+            candidates.extend(_run_requirements(run, run_start, ends))
         run.clear()
 
-    for op, av in items:
+    for k, (op, av) in enumerate(items):
+        rest = items[k + 1 :]
         if op is C.LITERAL:
             c = chr(av)  # type: ignore[call-overload]
             if not run:
@@ -132,26 +211,32 @@ def _walk(items: Sequence[tuple[object, object]], start: bool) -> tuple[Requirem
                 run[:] = [s + c for s, c in product(run, chars)]
                 at = all(not _is_word(c) for c in chars)
                 continue
-            flush()
+            flush(items[k:])
             if chars is not None:
                 candidates.append(frozenset(("sub", c) for c in chars))
             at = _ends_before_word(av)  # type: ignore[arg-type]
             continue
         if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
             low, high, sub = av  # type: ignore[misc]
-            if low >= 1 and len(sub) == 1 and sub[0][0] is C.LITERAL and run:
+            one = len(sub) == 1 and sub[0][0] is C.LITERAL
+            if one and low == 0 and high == 1 and run and len(run) * 2 <= _MAX_ALTERNATIVES:
+                c = chr(sub[0][1])  # "oom-?ing": "oom-ing" or "ooming"
+                run[:] = [*(s + c for s in run), *run]
+                at = False  # the two spellings end differently
+                continue
+            if low >= 1 and one and run:
                 c = chr(sub[0][1])  # "rol{1,2}": at least "rol", and the run goes on only if that is all
                 run[:] = [s + c * low for s in run]
                 if high != low:
-                    flush()
+                    flush(items[k:])
                 at = not _is_word(c)
                 continue
-            flush()
-            req, after_first = _walk(sub, at)
-            _req, after_more = _walk(sub, after_first)
+            flush(items[k:])
+            req, after_first = _walk(sub, at, False)
+            _req, after_more = _walk(sub, after_first, False)
             after = after_first and after_more if high > 1 else after_first
             if low >= 1:
-                candidates.append(req)
+                candidates.extend(req)
                 at = after
             else:
                 at = at and after
@@ -163,18 +248,17 @@ def _walk(items: Sequence[tuple[object, object]], start: bool) -> tuple[Requirem
             # needs a word starting "roll" or "revert", far tighter than one starting "r".
             prefixes = [[(C.LITERAL, ord(c)) for c in spelling] for spelling in run] or [[]]
             entered = run_start if run else at
-            flush()
+            run.clear()
             alternatives = av[1] if op is C.BRANCH else [av[3] if op is C.SUBPATTERN else av]  # type: ignore[index]
             walked = [
-                _walk([*prefix, *getattr(alt, "data", alt)], entered)
+                _walk([*prefix, *getattr(alt, "data", alt)], entered, _no_word_after(rest, then))
                 for prefix in prefixes
                 for alt in alternatives
             ]
-            reqs = [req for req, _after in walked]
-            candidates.append(None if None in reqs else frozenset().union(*reqs))  # type: ignore[arg-type]
+            candidates.extend(_either([req for req, _after in walked]))
             at = all(after for _req, after in walked)
             continue
-        flush()
+        flush(items[k:])
         if op is C.AT:
             if av in (C.AT_BEGINNING, C.AT_BEGINNING_STRING, C.AT_BOUNDARY):
                 at = True
@@ -190,64 +274,28 @@ def _walk(items: Sequence[tuple[object, object]], start: bool) -> tuple[Requirem
             pass  # a lookaround consumes nothing; what it asserts is not relied on
         else:
             at = False  # `.`, a negated literal, a back-reference: anything may have been read
-    flush()
-    return _best(candidates), at
+    flush([])
+    return _tightest(candidates), at
 
 
-def requirement(pattern: re.Pattern[str]) -> Requirement | None:
-    """Literals every match of `pattern` contains one of, or None when that cannot be told."""
-    if pattern.flags & _FOLDS:
-        return None
-    try:
-        req, _after = _walk(_parser.parse(pattern.pattern, pattern.flags).data, False)
-    except _Unusable:
-        return None
-    if req is None:
-        return None
-    # Where one string contains another, the shorter alone says the same ("+1" for "+1" or ":+1:").
-    subs = {s for what, s in req if what == "sub"}
+def _simplest(strings: Strings) -> Strings | None:
+    """The same set with fewer tests, or None when it needs too many substring tests. Where one
+    string contains another the shorter alone says the same ("+1" for "+1" or ":+1:")."""
+    subs = {s for what, s in strings if what == "sub"}
     subs = {s for s in subs if not any(t != s and t in s for t in subs)}
-    stems = {s for what, s in req if what == "stem" and not any(t in s for t in subs)}
     if len(subs) > _MAX_SUBS:
         return None
-    return frozenset([*(("sub", s) for s in subs), *(("stem", s) for s in stems)])
+    words = {(what, s) for what, s in strings if what != "sub" and not any(t in s for t in subs)}
+    return frozenset([*(("sub", s) for s in subs), *words])
 
 
-class WordGate:
-    """Which of several patterns can match a line, from one scan of the word beginnings they need."""
-
-    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
-        reqs = [requirement(p) for p in patterns]
-        stems = sorted({s for req in reqs if req for w, s in req if w == "stem"}, key=len, reverse=True)
-        bits: dict[str, int] = {}
-        for i, req in enumerate(reqs):
-            for what, s in req or ():
-                if what == "stem":
-                    bits[s] = bits.get(s, 0) | 1 << i
-        # A word matched by its longest known beginning carries the bits of every shorter one too.
-        self._bits = {s: _prefix_bits(s, bits) for s in stems}
-        self._stems = factored("|".join(stems)) if stems else None
-        self._always = sum(1 << i for i, req in enumerate(reqs) if req is None)
-        subs = [(1 << i, tuple(s for w, s in req if w == "sub")) for i, req in enumerate(reqs) if req]
-        self._subs = tuple((bit, strings) for bit, strings in subs if strings)
-
-    def scan(self, text: str) -> int:
-        """Bit i set when pattern i may match `text`; a clear bit means it cannot."""
-        mask = self._always
-        if self._stems is not None:
-            for stem in self._stems.findall(text):
-                mask |= self._bits[stem]
-        for bit, subs in self._subs:
-            if not mask & bit:
-                for s in subs:
-                    if s in text:
-                        mask |= bit
-                        break
-        return mask
-
-
-def _prefix_bits(stem: str, bits: dict[str, int]) -> int:
-    out = 0
-    for n in range(1, len(stem) + 1):
-        out |= bits.get(stem[:n], 0)
-    return out
+def requirement(source: str, flags: int = 0) -> Requirement:
+    """Sets of literals every match of the regex `source` contains one of each; () when none can be
+    told."""
+    if flags & _FOLDS:
+        return ()
+    try:
+        req, _after = _walk(_parser.parse(source, flags).data, False, False)
+    except _Unusable:
+        return ()
+    return tuple(s for s in map(_simplest, req) if s)
