@@ -44,8 +44,9 @@ _DECISION_LABELS = (
 _PRESENT = re.compile(r"\b(?:\w{3,}ing|now|let'?s|we'?ll|i'?ll|going to|gonna)\b")
 _SENTENCE_BREAK = re.compile(r"[.!]\s")
 # Most lines match no event table and no guard: one scan of the words they need rules most out.
-_GATE = WordGate([*(pattern for _kind, pattern in RULES), GUARD])
+_GATE = WordGate([*(pattern for _kind, pattern in RULES), GUARD, RETRO])
 _GUARD_BIT = 1 << len(RULES)
+_RETRO_BIT = _GUARD_BIT << 1
 
 
 def phrase_kind(original: str) -> tuple[str, Confidence]:
@@ -66,7 +67,8 @@ def phrase_kind(original: str) -> tuple[str, Confidence]:
         return "decision", "strong"  # an explicit label outranks the guards ("… through the weekend")
     text = without_negated_events(text)
     partial = False
-    retro = RETRO.search(text)
+    mask = _GATE.scan(text)
+    retro = RETRO.search(text) if mask & _RETRO_BIT else None
     if retro:
         # "…, which is when this started" points back at the clause before it as evidence: an event
         # there is a recap unless it is under way or intended ("rolling back 3.1.0, which is when…").
@@ -74,7 +76,7 @@ def phrase_kind(original: str) -> tuple[str, Confidence]:
         if not _PRESENT.search(head):
             return _OTHER
         text = head
-    mask = _GATE.scan(text)
+        mask = _GATE.scan(text)
     guard = GUARD.search(text) if mask & _GUARD_BIT else None
     if guard:
         # A hedge, recap or aside only voids its own clause and what follows it: "please revert

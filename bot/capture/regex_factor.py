@@ -7,6 +7,7 @@ by their first literal character) without changing what matches or the order of 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from re import _constants as C  # the parser's opcodes, read only
@@ -147,9 +148,16 @@ def _is_word(c: str) -> bool:
     return c.isalnum() or c == "_"  # what `\\w` matches in a str pattern
 
 
+@functools.lru_cache(maxsize=8192)
+def parsed(source: str, flags: int) -> list[tuple[object, object]]:
+    """`re`'s parse of a regex source (its opcodes), read by `_starts_word` and `required`: the
+    tables' branches are each parsed once (a parse costs more than a compile's other steps)."""
+    return list(_parser.parse(source, flags).data)
+
+
 def _starts_word(branch: str) -> bool:
     """Whether every match of `branch` starts with a word character."""
-    return _word_first(_parser.parse(branch))[0]
+    return _word_first(parsed(r"\b" + branch, 0))[0]  # as `branches` gives it: one parse for both
 
 
 def _anchored(branches: list[str]) -> str:

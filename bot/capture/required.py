@@ -11,12 +11,14 @@ is ruled out. The sets kept are the tightest by a rough estimate of how often ch
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
 from itertools import product
 from re import _constants as C
-from re import _parser
+
+from bot.capture.regex_factor import parsed
 
 # A requirement is a conjunction of alternatives: every match contains, for each set, one of its
 # strings - ("stem", s): a word of the line starts with s; ("word", s): a word is s; ("sub", s): s
@@ -32,6 +34,8 @@ _COMMON = frozenset(
     "a an and are as at be but by can do for from go has have i if in is it its me my no not now of ok on "
     "or our so that the then there this to up us was we what when will with you".split()
 )
+_COMMON_PREFIXES = frozenset(w[:n] for w in _COMMON for n in range(1, len(w) + 1))
+_COMMON_PARTS = frozenset(w[i:j] for w in _COMMON for i in range(len(w)) for j in range(i + 1, len(w) + 1))
 PUNCTUATION = frozenset(" ,.:;'\"-()/!?")
 
 
@@ -39,28 +43,31 @@ def _is_word(c: str) -> bool:
     return c.isalnum() or c == "_"  # what `\\w` matches in a str pattern
 
 
+@functools.lru_cache(maxsize=16384)
 def _likelihood(strings: Strings) -> float:
     """A rough chance that a chat line has one of `strings`, to keep the tightest sets: a word
     beginning of one letter is in most lines, of four rarely; a substring also costs a test."""
-    total = 0.0
-    for what, s in strings:
-        if what == "stem":
-            common = any(word.startswith(s) for word in _COMMON)
-            total += max(0.6 * 0.2 ** (len(s) - 1), 0.3 if common else 0.0)
-        elif what == "word":
-            total += 0.3 if s in _COMMON else 0.2 * 0.1 ** (len(s) - 1)
-        else:
-            total += 0.1 + math.prod(_part_likelihood(part) for part in _PARTS.findall(s))
-    return total
+    return sum(_string_likelihood(what, s) for what, s in strings)
+
+
+@functools.lru_cache(maxsize=16384)
+def _string_likelihood(what: str, s: str) -> float:
+    if what == "stem":
+        common = s in _COMMON_PREFIXES
+        return max(0.6 * 0.2 ** (len(s) - 1), 0.3 if common else 0.0)
+    if what == "word":
+        return 0.3 if s in _COMMON else 0.2 * 0.1 ** (len(s) - 1)
+    return 0.1 + math.prod(_part_likelihood(part) for part in _PARTS.findall(s))
 
 
 _PARTS = re.compile(r"\w+|[^\w\s]")
+_WORD = re.compile(r"\w+")
 
 
 def _part_likelihood(part: str) -> float:
     if not _is_word(part[0]):
         return 0.3 if part in PUNCTUATION else 0.05  # "→", "+", "👍" are rare
-    common = any(part in word for word in _COMMON)
+    common = part in _COMMON_PARTS
     return max(0.6 * 0.2 ** (len(part) - 1), 0.3 if common else 0.0)
 
 
@@ -77,6 +84,13 @@ def _run_requirements(run: list[str], word_start: bool, word_end: bool) -> list[
         return _either([_tightest(_run_requirements([s], word_start, word_end)) for s in run])
     out: list[Strings] = []
     width = len(run[0])
+    if len(run) == 1:  # the usual case, by `re`'s own idea of a word
+        for m in _WORD.finditer(run[0]):
+            if m.start() or word_start:
+                what = "word" if m.end() < width or word_end else "stem"
+                out.append(frozenset({(what, m.group())}))
+        out.append(frozenset({("sub", run[0])}))
+        return out
     for i in range(width):
         opens = word_start if i == 0 else all(not _is_word(s[i - 1]) for s in run)
         if not opens or not all(_is_word(s[i]) for s in run):
@@ -295,7 +309,7 @@ def requirement(source: str, flags: int = 0) -> Requirement:
     if flags & _FOLDS:
         return ()
     try:
-        req, _after = _walk(_parser.parse(source, flags).data, False, False)
+        req, _after = _walk(parsed(source, flags & ~re.UNICODE), False, False)  # re.U: implied
     except _Unusable:
         return ()
     return tuple(s for s in map(_simplest, req) if s)
