@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.capture.refs.environment import find_environment
+from bot.capture.refs.environment import ENV_NAMES, find_environment
 from bot.capture.refs.ids import looks_like_commit
 from bot.capture.refs.versions import VERSION, find_versions
 
@@ -170,8 +170,8 @@ def is_service_name(token: str) -> bool:
         return False  # host and instance names (ip-10-0-1-12), not services
     if any(len(p) >= 5 and not p.isalpha() and not p.isdigit() for p in parts[1:]):
         return False  # a generated suffix: the pod checkout-api-7c9f8d6b5-x2lqp, not its service
-    if find_environment(token) == token:
-        return False
+    if (low in ENV_NAMES or not token.isascii()) and find_environment(token) == token:
+        return False  # (an ASCII token is found whole only when it is one of ENV_WORDS' words)
     return not VERSION.fullmatch(token)
 
 

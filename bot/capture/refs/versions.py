@@ -31,6 +31,7 @@ _TOOLS = frozenset(
         "alpine postgres postgresql mysql redis kafka okhttp chrome ios android scribe"
     ).split()
 )
+_TOOL_HINT = re.compile("|".join(sorted(_TOOLS)))  # in the lower-cased text: literals, no `re.I`
 _TOOL_TAIL = re.compile(r"([A-Za-z][\w.-]{0,30})[\s:]{1,2}(?:version\s)?$")
 # A dependency bumped in a changelog ("bump okhttp to 4.12.0", "Bump lodash from 4.17.20 to 4.17.21");
 # "Bump version to 3.3.2" bumps the release itself.
@@ -49,7 +50,9 @@ def _not_a_version(text: str, start: int, value: str) -> bool:
         return True  # an IP address
     if _DOTTED_DATE.fullmatch(value) or (len(parts[0]) >= 6 and parts[0].isdigit()):
         return True  # a date, or a build number such as 20261204.7
-    tail = _TOOL_TAIL.search(text[max(0, start - 40) : start])
+    head = text[max(0, start - 40) : start]
+    # The tail's name counts only as a tool's, so a head naming no tool (most) is not searched.
+    tail = _TOOL_TAIL.search(head) if _TOOL_HINT.search(head.lower()) else None
     if tail and tail.group(1).lower() in _TOOLS:
         return True
     window = text[max(0, start - 160) : start + 40].lower()
@@ -93,6 +96,8 @@ _ARROW = re.compile(
     rf"({_DOTTED})\s{{0,3}}(?:->|→|=>|to)\s{{0,3}}({_DOTTED})(?![\w%]|\.\d)",
     re.I,
 )
+# What `_ARROW` cannot match without (its `to` in any case), searched first: a literal scan.
+_ARROW_HINT = re.compile(r"->|→|=>|[tT][oO]")
 _FROM = re.compile(
     # A bare count ("from 10 to 30 replicas") is no version: a dot or a `v` makes one.
     rf"\bfrom\s{{1,3}}[`'\"*]{{0,2}}({_DOTTED})(?![\w%]|\.\d)",
@@ -110,7 +115,7 @@ def versions_for(text: str, kind: str, found: list[tuple[int, str]] | None = Non
     """version / from_version for a deploy or rollback message; `found` is `find_versions(text)` if the
     caller has it already."""
     out: dict[str, str] = {}
-    arrow = _ARROW.search(text)
+    arrow = _ARROW.search(text) if _ARROW_HINT.search(text) else None
     if arrow and _kept(text, arrow, 1) and _kept(text, arrow, 2):
         out["from_version"], out["version"] = arrow.group(1), arrow.group(2)
         return out
