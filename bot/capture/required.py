@@ -26,7 +26,7 @@ from bot.capture.regex_factor import parsed
 Strings = frozenset[tuple[str, str]]
 Requirement = tuple[Strings, ...]
 
-_MAX_SETS = 3  # sets kept per requirement, tightest first
+_MAX_SETS = 4  # sets kept per requirement, tightest first
 _MAX_ALTERNATIVES = 8  # spellings a literal run may fork into ("d[ée]ploy": two)
 _MAX_SUBS = 8  # more substring tests than this cost more than the search they save
 # Words most lines have: a stem they start with, or the word itself, rules little out.
@@ -72,8 +72,30 @@ def _part_likelihood(part: str) -> float:
 
 
 def _tightest(candidates: Iterable[Strings]) -> Requirement:
-    found = sorted({c for c in candidates if c}, key=_likelihood)
-    return tuple(found[:_MAX_SETS])
+    """The tightest sets, without one that a tighter one already implies (`rol…` then "rol")."""
+    kept: list[Strings] = []
+    for strings in sorted({c for c in candidates if c}, key=_likelihood):
+        if not any(_implies(tighter, strings) for tighter in kept):
+            kept.append(strings)
+            if len(kept) == _MAX_SETS:
+                break
+    return tuple(kept)
+
+
+def _implies(a: Strings, b: Strings) -> bool:
+    """Whether a line with a string of `a` always has one of `b`."""
+    return all(any(string_implies(x, y) for y in b) for x in a)
+
+
+def string_implies(x: tuple[str, str], y: tuple[str, str]) -> bool:
+    """Whether a line with the string `x` always has `y` (a stem: some word starts with it, …)."""
+    """Whether a line with the string `x` always has `y` (a stem: some word starts with it, …)."""
+    (kind_x, x_s), (kind_y, y_s) = x, y
+    if kind_y == "sub":
+        return y_s in x_s
+    if kind_x == "sub":
+        return False
+    return x_s.startswith(y_s) if kind_y == "stem" else kind_x == "word" and x_s == y_s
 
 
 def _run_requirements(run: list[str], word_start: bool, word_end: bool) -> list[Strings]:

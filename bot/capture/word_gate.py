@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from bot.capture.regex_factor import branches, factored
-from bot.capture.required import PUNCTUATION, requirement
+from bot.capture.required import PUNCTUATION, requirement, string_implies
 
 # A branch as the gate checks it: its pattern's bit, the bits of the sets the word scan decides, and
 # the sets with substrings (each with its bit, for its words).
@@ -38,19 +38,17 @@ class WordGate:
                     break
                 # Reached through its tightest set, a branch then needs its other sets: those the
                 # word scan decides at once, those with substrings tested only then.
-                need = 0
-                lazy = []
+                others = []
                 for strings in req[1:]:
-                    bit = 1 << sets.setdefault(strings, len(sets))
                     subs = tuple(s for what, s in strings if what == "sub")
-                    if any(len(s) == 1 and s in PUNCTUATION for s in subs):
-                        continue  # a space or a comma: in nearly every line, not worth a test
-                    if subs:
-                        lazy.append((bit, subs))
-                    else:
-                        need |= bit
+                    if not any(len(s) == 1 and s in PUNCTUATION for s in subs):  # not in every line
+                        others.append((1 << sets.setdefault(strings, len(sets)), strings, subs))
                 for key in req[0]:
-                    keyed.setdefault(key, set()).add((1 << i, need, tuple(lazy)))
+                    # What the key itself implies is not checked again ("back" then "back" or "bak").
+                    needed = [o for o in others if not any(string_implies(key, y) for y in o[1])]
+                    need = sum(bit for bit, _strings, subs in needed if not subs)
+                    lazy = tuple((bit, subs) for bit, _strings, subs in needed if subs)
+                    keyed.setdefault(key, set()).add((1 << i, need, lazy))
         prefix_bits: dict[str, int] = {}
         word_bits: dict[str, int] = {}
         for what, s in keyed:
@@ -82,34 +80,33 @@ class WordGate:
         found = 0
         for word in words:
             found |= self._bits[word]
+        missing = 0  # sets with substrings found absent, as `found` holds those found present
         mask = self._always
-        for word in words:
-            mask = _passing(self._branches[word], text, found, mask)
-        for s, by_pattern in self._sub_branches:
-            if s in text:
-                mask = _passing(by_pattern, text, found, mask)
-        return mask
-
-
-def _passing(by_pattern: _ByPattern, text: str, found: int, mask: int) -> int:
-    """`mask` with the bit of each pattern one of whose branches may match."""
-    for pattern_bit, alternatives in by_pattern:
-        if mask & pattern_bit:
-            continue
-        for need, lazy in alternatives:
-            if found & need != need:
-                continue
-            for bit, subs in lazy:
-                if not found & bit:
-                    for s in subs:
-                        if s in text:
+        groups = [self._branches[word] for word in words]
+        groups.extend(by_pattern for s, by_pattern in self._sub_branches if s in text)
+        for by_pattern in groups:
+            for pattern_bit, alternatives in by_pattern:
+                if mask & pattern_bit:
+                    continue
+                for need, lazy in alternatives:
+                    if found & need != need:
+                        continue
+                    for bit, subs in lazy:
+                        if found & bit:
+                            continue
+                        if missing & bit:
                             break
+                        for s in subs:
+                            if s in text:
+                                found |= bit
+                                break
+                        else:
+                            missing |= bit
+                            break  # none of this set's strings: the branch cannot match
                     else:
-                        break  # none of this set's strings: the branch cannot match
-            else:
-                mask |= pattern_bit
-                break
-    return mask
+                        mask |= pattern_bit
+                        break
+        return mask
 
 
 def _bits_of(keys: list[tuple[str, str]], prefix_bits: dict[str, int], word_bits: dict[str, int]) -> int:
@@ -125,7 +122,7 @@ def _merged(keyed: dict[tuple[str, str], set[_Branch]], keys: list[tuple[str, st
     found = set().union(*(keyed.get(key, ()) for key in keys))
     kept = [b for b in found if not any(_weaker(other, b) for other in found if other != b)]
     by_pattern: dict[int, list[tuple[int, tuple[tuple[int, tuple[str, ...]], ...]]]] = {}
-    for bit, need, lazy in sorted(kept, key=lambda b: (len(b[2]), -b[1].bit_count())):
+    for bit, need, lazy in sorted(kept, key=lambda b: (len(b[2]), b[1].bit_count())):
         by_pattern.setdefault(bit, []).append((need, lazy))
     return tuple((bit, tuple(alternatives)) for bit, alternatives in sorted(by_pattern.items()))
 
