@@ -165,7 +165,7 @@ def is_service_name(token: str) -> bool:
         return False
     if low in _NOT_SERVICE or low.startswith(_NOT_SERVICE_PREFIX):
         return False
-    parts = re.split(r"[-_]", low)
+    parts = low.replace("_", "-").split("-")
     if sum(part.isdigit() for part in parts) >= 2:
         return False  # host and instance names (ip-10-0-1-12), not services
     if any(len(p) >= 5 and not p.isalpha() and not p.isdigit() for p in parts[1:]):
@@ -182,7 +182,8 @@ def _is_name(token: str, text: str, end: int) -> bool:
         return False
     if low.rpartition("-")[2].isdigit():
         return False  # an instance or host (db-3, kafka-2), not its service
-    return is_service_name(token) and not _PART_AFTER.match(text, end)
+    # (`_PART_AFTER` starts with a space.)
+    return is_service_name(token) and not (text[end : end + 1].isspace() and _PART_AFTER.match(text, end))
 
 
 def _first_name(pattern: re.Pattern[str], text: str) -> str | None:
@@ -258,9 +259,13 @@ _POSITIONS: tuple[Callable[[str, str], str | None], ...] = (
 
 
 def find_service(
-    text: str, low: str | None = None, versions: list[tuple[int, str]] | None = None
+    text: str,
+    low: str | None = None,
+    versions: list[tuple[int, str]] | None = None,
+    named: list[tuple[int, str, str]] | None = None,
 ) -> str | None:
-    """The service a line names by position, or None. `versions` are the line's versions if known."""
+    """The service a line names by position, or None. `versions` are the line's versions and `named`
+    `named_with_versions(text, versions)` if the caller has them."""
     m = _SERVICE_EXPLICIT.search(text) if (":" in text or "=" in text or "/" in text) else None
     if (
         m
@@ -279,7 +284,8 @@ def find_service(
             return name
     if versions is None and any(c.isdigit() for c in text):
         versions = find_versions(text)
-    named = named_with_versions(text, versions) if versions else []
+    if named is None:
+        named = named_with_versions(text, versions) if versions else []
     if named:
         return named[0][1]
     if "-" not in text and "_" not in text:
