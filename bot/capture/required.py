@@ -224,7 +224,7 @@ def _walk(items: Sequence[tuple[object, object]], start: bool, then: bool) -> tu
 
     def flush(rest: list[tuple[object, object]]) -> None:
         if run and run[0]:
-            ends = not _is_word(run[0][-1]) or _no_word_after(rest, then)
+            ends = _no_word_after(rest, then)  # for a spelling whose last word reaches its end
             candidates.extend(_run_requirements(run, run_start, ends))
         run.clear()
 
