@@ -4,11 +4,12 @@ The snapshot (tests/data/classify_snapshot.json.gz) was written by the classifie
 before its speed work, over every text we have: the shared dev corpus (messages, and payloads as
 `flatten_message` reads them), tests/data/*.jsonl (also lower-cased, and each followed by the
 next) and the ingest bench's messages - each as a human and as a bot, without and with a service
-catalogue, and the corpus's bot texts also with their bot's name. A change meant to make
-classification cheaper must leave every (kind, refs, source, confidence) as it was. Regenerate only
-for an intended change of answers:
+catalogue, and the corpus's bot texts also with their bot's name - and lines written by
+`hypothesis.strategies.from_regex` from each phrase-table branch and refs pattern. A change meant
+to make classification cheaper must leave every (kind, refs, source, confidence) as it was.
+Regenerate only for an intended change of answers (with the code whose answers are meant):
 
-    .venv/bin/python tests/unit/test_classify_equivalence.py --write [shared-corpus-dir]
+    .venv/bin/python tests/unit/test_classify_equivalence.py --write [shared-corpus-dir] [texts.json]
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def _outputs(text: str, bot_name: str) -> list[list[object]]:
 
 def test_every_answer_is_the_snapshots() -> None:
     snapshot = json.loads(gzip.decompress(SNAPSHOT.read_bytes()))
-    assert len(snapshot) > 3500
+    assert len(snapshot) > 7000
     differ = [
         (text, bot_name, expected, got)
         for text, bot_name, expected in snapshot
@@ -79,15 +80,21 @@ def test_every_answer_is_the_snapshots() -> None:
     assert not differ, f"{len(differ)} inputs changed answer, first: {differ[0]!r}"
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
+    """`--write [shared-corpus-dir] [more-texts.json]`: the texts already in the snapshot are kept."""
     root = Path(__file__).resolve().parents[2]
-    rows = [
-        [text, bot_name, _outputs(text, bot_name)]
-        for text, bot_name in _inputs(Path("/work/shared/corpus"), root / "tests" / "data")
-    ]
+    shared = Path(argv[0]) if argv else Path("/work/shared/corpus")
+    inputs = dict.fromkeys((text, bot_name) for text, bot_name in _inputs(shared, root / "tests" / "data"))
+    if SNAPSHOT.exists():
+        inputs.update(
+            dict.fromkeys((t, b) for t, b, _o in json.loads(gzip.decompress(SNAPSHOT.read_bytes())))
+        )
+    if argv[1:]:
+        inputs.update(dict.fromkeys((t, "") for t in json.loads(Path(argv[1]).read_text(encoding="utf-8"))))
+    rows = [[text, bot_name, _outputs(text, bot_name)] for text, bot_name in inputs]
     SNAPSHOT.write_bytes(gzip.compress(json.dumps(rows, ensure_ascii=False).encode(), mtime=0))
     print(f"{len(rows)} inputs written to {SNAPSHOT}")
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--write"]:
-    main()
+    main(sys.argv[2:])
