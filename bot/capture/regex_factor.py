@@ -115,9 +115,9 @@ def _word_first(items: Iterable[tuple[object, object]]) -> tuple[bool, bool]:
         if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
             continue  # zero-width: the first character is the next item's
         if op is C.LITERAL:
-            return _is_word(chr(av)), False  # type: ignore[call-overload]
+            return is_word(chr(av)), False  # type: ignore[call-overload]
         if op is C.IN:
-            return all(_class_item_is_word(o, a) for o, a in av), False  # type: ignore[union-attr]
+            return all(_class_itemis_word(o, a) for o, a in av), False  # type: ignore[union-attr]
         if op is C.SUBPATTERN or op is C.ATOMIC_GROUP:
             word, empty = _word_first(av[3] if op is C.SUBPATTERN else av)  # type: ignore[index,arg-type]
         elif op is C.BRANCH:
@@ -135,17 +135,18 @@ def _word_first(items: Iterable[tuple[object, object]]) -> tuple[bool, bool]:
     return False, True
 
 
-def _class_item_is_word(op: object, av: object) -> bool:
+def _class_itemis_word(op: object, av: object) -> bool:
     if op is C.LITERAL:
-        return _is_word(chr(av))  # type: ignore[call-overload]
+        return is_word(chr(av))  # type: ignore[call-overload]
     if op is C.RANGE:
         low, high = av  # type: ignore[misc]
-        return high - low < 512 and all(_is_word(chr(c)) for c in range(low, high + 1))
+        return high - low < 512 and all(is_word(chr(c)) for c in range(low, high + 1))
     return op is C.CATEGORY and av in (C.CATEGORY_WORD, C.CATEGORY_DIGIT)
 
 
-def _is_word(c: str) -> bool:
-    return c.isalnum() or c == "_"  # what `\\w` matches in a str pattern
+def is_word(c: str) -> bool:
+    """Whether `c` is what `\\w` matches in a str pattern."""
+    return c.isalnum() or c == "_"
 
 
 @functools.lru_cache(maxsize=8192)
@@ -202,6 +203,12 @@ def factored(pattern: str) -> re.Pattern[str]:
     compiled = re.compile("|".join(parts))
     _BRANCHES[compiled.pattern] = (*(r"\b" + w for w in words), *("^" + s for s in starts))
     return compiled
+
+
+def word_alternation(words: list[str]) -> re.Pattern[str]:
+    """`factored` for alternatives that each start with a word character (and need no parse to
+    tell): the first that matches at a word start wins, as listed."""
+    return re.compile(r"(?<!\w)(?:" + "|".join(_by_lead(words)) + ")")
 
 
 # The branches each factored pattern matches as one of: `required` reads what each one needs.

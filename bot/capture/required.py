@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from itertools import product
 from re import _constants as C
 
-from bot.capture.regex_factor import parsed
+from bot.capture.regex_factor import is_word, parsed
 
 # A requirement is a conjunction of alternatives: every match contains, for each set, one of its
 # strings - ("stem", s): a word of the line starts with s; ("word", s): a word is s; ("sub", s): s
@@ -37,10 +37,6 @@ _COMMON = frozenset(
 _COMMON_PREFIXES = frozenset(w[:n] for w in _COMMON for n in range(1, len(w) + 1))
 _COMMON_PARTS = frozenset(w[i:j] for w in _COMMON for i in range(len(w)) for j in range(i + 1, len(w) + 1))
 PUNCTUATION = frozenset(" ,.:;'\"-()/!?")
-
-
-def _is_word(c: str) -> bool:
-    return c.isalnum() or c == "_"  # what `\\w` matches in a str pattern
 
 
 @functools.lru_cache(maxsize=16384)
@@ -65,7 +61,7 @@ _WORD = re.compile(r"\w+")
 
 
 def _part_likelihood(part: str) -> float:
-    if not _is_word(part[0]):
+    if not is_word(part[0]):
         return 0.3 if part in PUNCTUATION else 0.05  # "→", "+", "👍" are rare
     common = part in _COMMON_PARTS
     return max(0.6 * 0.2 ** (len(part) - 1), 0.3 if common else 0.0)
@@ -114,13 +110,13 @@ def _run_requirements(run: list[str], word_start: bool, word_end: bool) -> list[
         out.append(frozenset({("sub", run[0])}))
         return out
     for i in range(width):
-        opens = word_start if i == 0 else all(not _is_word(s[i - 1]) for s in run)
-        if not opens or not all(_is_word(s[i]) for s in run):
+        opens = word_start if i == 0 else all(not is_word(s[i - 1]) for s in run)
+        if not opens or not all(is_word(s[i]) for s in run):
             continue
         words = set()
         for s in run:
             j = i
-            while j < width and _is_word(s[j]):
+            while j < width and is_word(s[j]):
                 j += 1
             words.add(("word" if j < width or word_end else "stem", s[i:j]))
         out.append(frozenset(words))
@@ -159,7 +155,7 @@ def _ends_before_word(items: list[tuple[object, object]]) -> bool:
         return any(op is C.CATEGORY and av is C.CATEGORY_WORD for op, av in items[1:])
     for op, av in items:
         if op is C.LITERAL:
-            if _is_word(chr(av)):  # type: ignore[call-overload]
+            if is_word(chr(av)):  # type: ignore[call-overload]
                 return False
         elif op is C.CATEGORY:
             if av not in (C.CATEGORY_SPACE, C.CATEGORY_NOT_WORD):
@@ -174,7 +170,6 @@ def _no_word_after(items: Sequence[tuple[object, object]], then: bool) -> bool:
     the end of the text; `then`: the same of what follows `items`."""
     items = list(getattr(items, "data", items))
     for k, (op, av) in enumerate(items):
-        rest = items[k + 1 :]
         if op is C.AT:
             if av in (C.AT_BOUNDARY, C.AT_END, C.AT_END_STRING):
                 return True  # after a word character, `\\b` is where the word ends
@@ -186,7 +181,7 @@ def _no_word_after(items: Sequence[tuple[object, object]], then: bool) -> bool:
         if op in (C.ASSERT, C.ASSERT_NOT):
             continue
         if op is C.LITERAL:
-            return not _is_word(chr(av))  # type: ignore[call-overload]
+            return not is_word(chr(av))  # type: ignore[call-overload]
         if op is C.IN:
             return _ends_before_word(av)  # type: ignore[arg-type]
         if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
@@ -197,9 +192,9 @@ def _no_word_after(items: Sequence[tuple[object, object]], then: bool) -> bool:
                 return True
             continue
         if op is C.SUBPATTERN or op is C.ATOMIC_GROUP:
-            return _no_word_after([*(av[3] if op is C.SUBPATTERN else av), *rest], then)  # type: ignore[index,misc]
+            return _no_word_after([*(av[3] if op is C.SUBPATTERN else av), *items[k + 1 :]], then)  # type: ignore[index,misc]
         if op is C.BRANCH:
-            return all(_no_word_after([*alt, *rest], then) for alt in av[1])  # type: ignore[index]
+            return all(_no_word_after([*alt, *items[k + 1 :]], then) for alt in av[1])  # type: ignore[index]
         return False
     return then
 
@@ -229,14 +224,13 @@ def _walk(items: Sequence[tuple[object, object]], start: bool, then: bool) -> tu
         run.clear()
 
     for k, (op, av) in enumerate(items):
-        rest = items[k + 1 :]
         if op is C.LITERAL:
             c = chr(av)  # type: ignore[call-overload]
             if not run:
                 run.append("")
                 run_start = at
             run[:] = [s + c for s in run]
-            at = not _is_word(c)
+            at = not is_word(c)
             continue
         if op is C.IN:
             chars = _class_chars(av)  # type: ignore[arg-type]
@@ -245,7 +239,7 @@ def _walk(items: Sequence[tuple[object, object]], start: bool, then: bool) -> tu
                     run.append("")
                     run_start = at
                 run[:] = [s + c for s, c in product(run, chars)]
-                at = all(not _is_word(c) for c in chars)
+                at = all(not is_word(c) for c in chars)
                 continue
             flush(items[k:])
             if chars is not None:
@@ -265,7 +259,7 @@ def _walk(items: Sequence[tuple[object, object]], start: bool, then: bool) -> tu
                 run[:] = [s + c * low for s in run]
                 if high != low:
                     flush(items[k:])
-                at = not _is_word(c)
+                at = not is_word(c)
                 continue
             flush(items[k:])
             req, after_first = _walk(sub, at, False)
@@ -286,8 +280,9 @@ def _walk(items: Sequence[tuple[object, object]], start: bool, then: bool) -> tu
             entered = run_start if run else at
             run.clear()
             alternatives = av[1] if op is C.BRANCH else [av[3] if op is C.SUBPATTERN else av]  # type: ignore[index]
+            after_group = _no_word_after(items[k + 1 :], then)
             walked = [
-                _walk([*prefix, *getattr(alt, "data", alt)], entered, _no_word_after(rest, then))
+                _walk([*prefix, *getattr(alt, "data", alt)], entered, after_group)
                 for prefix in prefixes
                 for alt in alternatives
             ]

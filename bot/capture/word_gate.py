@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.capture.regex_factor import branches, factored
+from bot.capture.regex_factor import branches, word_alternation
 from bot.capture.required import PUNCTUATION, requirement, string_implies
 
 # A branch as the gate checks it: its pattern's bit, the bits of the sets the word scan decides, and
@@ -71,7 +71,7 @@ class WordGate:
         self._bits = {s: _bits_of(keys, prefix_bits, word_bits) for s, keys in implied.items()}
         self._branches = {s: _merged(keyed, keys) for s, keys in implied.items()}
         ordered = sorted(spellings, key=len, reverse=True)
-        self._words = factored("|".join(spellings[s] for s in ordered)) if ordered else None
+        self._words = word_alternation([spellings[s] for s in ordered]) if ordered else None
         self._sub_branches = tuple((s, _merged(keyed, [(what, s)])) for what, s in keyed if what == "sub")
 
     def scan(self, text: str) -> int:

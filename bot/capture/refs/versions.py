@@ -91,7 +91,7 @@ _LANDED = re.compile(
     r"(?:is (?:live|back|serving|running)|に)",
     re.I,
 )
-_LANDED_HINT = re.compile(r"->|→|=>|に|is ", re.I)
+_LANDED_HINT = re.compile(r"->|→|=>|に|is ", re.I)  # what `_LANDED` cannot match without
 # Going forward instead of back: "we go forward with 4.2.1", "rolling forward to 2.4.1".
 _FORWARD = re.compile(
     rf"\b(?:go|going|roll|rolling|rolled|fix|fixing)[ -]forward (?:with|to) ({_DOTTED})(?![\w%]|\.\d)", re.I
