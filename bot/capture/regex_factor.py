@@ -150,15 +150,17 @@ def is_word(c: str) -> bool:
 
 
 @functools.lru_cache(maxsize=8192)
-def parsed(source: str, flags: int) -> list[tuple[object, object]]:
-    """`re`'s parse of a regex source (its opcodes), read by `_starts_word` and `required`: the
-    tables' branches are each parsed once (a parse costs more than a compile's other steps)."""
-    return list(_parser.parse(source, flags).data)
+def parsed(source: str, flags: int) -> tuple[int, list[tuple[object, object]]]:
+    """`re`'s parse of a regex source - its flags (with any it sets itself, `(?i)…`) and opcodes -
+    read by `_starts_word` and `required`: each table branch is parsed once (a parse costs more than
+    a compile's other steps)."""
+    tree = _parser.parse(source, flags)
+    return tree.state.flags, list(tree.data)
 
 
 def _starts_word(branch: str) -> bool:
     """Whether every match of `branch` starts with a word character."""
-    return _word_first(parsed(r"\b" + branch, 0))[0]  # as `branches` gives it: one parse for both
+    return _word_first(parsed(r"\b" + branch, 0)[1])[0]  # as `branches` gives it: one parse for both
 
 
 def _anchored(branches: list[str]) -> str:

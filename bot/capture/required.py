@@ -85,7 +85,6 @@ def _implies(a: Strings, b: Strings) -> bool:
 
 def string_implies(x: tuple[str, str], y: tuple[str, str]) -> bool:
     """Whether a line with the string `x` always has `y` (a stem: some word starts with it, …)."""
-    """Whether a line with the string `x` always has `y` (a stem: some word starts with it, …)."""
     (kind_x, x_s), (kind_y, y_s) = x, y
     if kind_y == "sub":
         return y_s in x_s
@@ -323,10 +322,11 @@ def _simplest(strings: Strings) -> Strings | None:
 def requirement(source: str, flags: int = 0) -> Requirement:
     """Sets of literals every match of the regex `source` contains one of each; () when none can be
     told."""
-    if flags & _FOLDS:
+    all_flags, tree = parsed(source, flags & ~re.UNICODE)  # (re.U is implied for a str)
+    if all_flags & _FOLDS:
         return ()
     try:
-        req, _after = _walk(parsed(source, flags & ~re.UNICODE), False, False)  # re.U: implied
+        req, _after = _walk(tree, False, False)
     except _Unusable:
         return ()
     return tuple(s for s in map(_simplest, req) if s)

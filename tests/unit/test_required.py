@@ -1,7 +1,8 @@
 """`required`: the literals a pattern cannot match without, and the gate built on them.
 
-The gate may only rule a pattern out when it cannot match: checked on every text of the corpora
-(as `human.phrase_kind` reads them) and on generated lines made of the tables' own words.
+The gate may only rule a pattern out when it cannot match: checked on lines `hypothesis` writes from
+every table branch's own regex, on every text of the corpora (as `human.phrase_kind` reads them) and
+on lines made of the corpora's words.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from hypothesis.errors import Unsatisfiable
 from bot.capture.events import RULES
 from bot.capture.guards import GUARD, RETRO
 from bot.capture.regex_factor import branches, factored
-from bot.capture.word_gate import WordGate, requirement
+from bot.capture.required import requirement
+from bot.capture.word_gate import WordGate
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PATTERNS = [*(pattern for _kind, pattern in RULES), GUARD, RETRO]
@@ -27,6 +29,10 @@ GATE = WordGate(PATTERNS)
 
 def _holds(source: str, text: str) -> bool:
     """Whether `text` has what `requirement(source)` says every match needs."""
+    return _holds_req(requirement(source), text)
+
+
+def _holds_req(req: tuple[frozenset[tuple[str, str]], ...], text: str) -> bool:
     words = re.findall(r"\w+", text)
     return all(
         any(
@@ -35,7 +41,7 @@ def _holds(source: str, text: str) -> bool:
             or (what == "word" and s in words)
             for what, s in strings
         )
-        for strings in requirement(source)
+        for strings in req
     )
 
 
@@ -84,6 +90,7 @@ def test_unknowable_patterns_have_no_requirement() -> None:
     assert requirement(r"\b\w+\b") == ()
     assert requirement(r"\bfoo|.{3}") == ()  # one branch needs nothing
     assert requirement(r"(?i:deploy)") == ()  # case-folded: "DEPLOY" matches too
+    assert requirement(r"(?i)deploy") == ()
     assert requirement("deploy", re.I) == ()
     assert requirement(r"a?b?") == ()
 
@@ -167,16 +174,3 @@ def _unmet(branch: str) -> list[str] | None:
     except Unsatisfiable:  # a lookaround `from_regex` cannot satisfy
         return None
     return failures
-
-
-def _holds_req(req: tuple[frozenset[tuple[str, str]], ...], text: str) -> bool:
-    words = re.findall(r"\w+", text)
-    return all(
-        any(
-            (what == "sub" and s in text)
-            or (what == "stem" and any(w.startswith(s) for w in words))
-            or (what == "word" and s in words)
-            for what, s in strings
-        )
-        for strings in req
-    )
