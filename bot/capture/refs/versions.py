@@ -101,8 +101,9 @@ _ARROW = re.compile(
     rf"({_DOTTED})\s{{0,3}}(?:->|→|=>|to)\s{{0,3}}({_DOTTED})(?![\w%]|\.\d)",
     re.I,
 )
-# What `_ARROW` cannot match without (its `to` in any case), searched first: a literal scan.
-_ARROW_HINT = re.compile(r"->|→|=>|[tT][oO]")
+# What `_ARROW` cannot match without - the arrow (`to` in any case) and the start of a version after
+# it - searched first: a scan from the literal.
+_ARROW_HINT = re.compile(r"(?:->|→|=>|[tT][oO])\s{0,3}[vV]?\d")
 _FROM = re.compile(
     # A bare count ("from 10 to 30 replicas") is no version: a dot or a `v` makes one.
     rf"\bfrom\s{{1,3}}[`'\"*]{{0,2}}({_DOTTED})(?![\w%]|\.\d)",
