@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ def _split_names(value: str | None) -> tuple[str, ...]:
 
 
 _YEAR_HOURS = 366 * 24
+_ENV_NAME = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)")
 _SECRET_PARAM = re.compile(r"([?&](?:password|sslpassword|token)=)[^&]*", re.I)
 _REACTION = re.compile(r"[a-z0-9_+'\-]+(?:::skin-tone-[2-6])?")
 _LOG_LEVELS = tuple(logging.getLevelNamesMapping())
@@ -266,14 +268,18 @@ def _check_env_file(path: Path) -> None:
         return
     from dotenv.parser import parse_stream
 
-    with path.open(encoding="utf-8") as stream:
-        for binding in parse_stream(stream):
-            if binding.error:
-                # The name only: the value may be a secret.
-                name = binding.original.string.partition("=")[0].strip().removeprefix("export ").strip()
-                raise SettingsError(
-                    f"{name or 'a setting'} is invalid: line {binding.original.line} of {path} does not parse"
-                )
+    try:
+        bindings = list(parse_stream(io.StringIO(path.read_text(encoding="utf-8"))))
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path} is invalid: not UTF-8 text") from None
+    for binding in bindings:
+        if binding.error:
+            # The variable's name only: the rest of the line may be a secret.
+            name = _ENV_NAME.match(binding.original.string)
+            variable = name.group(1) if name else "a setting"
+            raise SettingsError(
+                f"{variable} is invalid: line {binding.original.line} of {path} does not parse"
+            )
 
 
 def load_settings(**overrides: object) -> Settings:

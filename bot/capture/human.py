@@ -25,6 +25,7 @@ from bot.capture.cues import (
 )
 from bot.capture.events import CJK_RULES, RULES, UNDER_WAY
 from bot.capture.guards import ACK_SENSE, GUARD, HEDGE, MENTION, NOOP, RETRO, SOCIAL, SQL, SQL_CASE
+from bot.capture.word_gate import WordGate
 from bot.domain import Confidence
 
 _OTHER: tuple[str, Confidence] = ("other", "strong")
@@ -42,6 +43,10 @@ _DECISION_LABELS = (
 # An event under way or intended, as against one pointed back at ("the deploy at 14:02 is when…").
 _PRESENT = re.compile(r"\b(?:\w{3,}ing|now|let'?s|we'?ll|i'?ll|going to|gonna)\b")
 _SENTENCE_BREAK = re.compile(r"[.!]\s")
+# Most lines match no event table and no guard: one scan of the words they need rules most out.
+_GATE = WordGate([*(pattern for _kind, pattern in RULES), GUARD, RETRO])
+_GUARD_BIT = 1 << len(RULES)
+_RETRO_BIT = _GUARD_BIT << 1
 
 
 def phrase_kind(original: str) -> tuple[str, Confidence]:
@@ -62,7 +67,8 @@ def phrase_kind(original: str) -> tuple[str, Confidence]:
         return "decision", "strong"  # an explicit label outranks the guards ("… through the weekend")
     text = without_negated_events(text)
     partial = False
-    retro = RETRO.search(text)
+    mask = _GATE.scan(text)
+    retro = RETRO.search(text) if mask & _RETRO_BIT else None
     if retro:
         # "…, which is when this started" points back at the clause before it as evidence: an event
         # there is a recap unless it is under way or intended ("rolling back 3.1.0, which is when…").
@@ -70,7 +76,8 @@ def phrase_kind(original: str) -> tuple[str, Confidence]:
         if not _PRESENT.search(head):
             return _OTHER
         text = head
-    guard = GUARD.search(text)
+        mask = _GATE.scan(text)
+    guard = GUARD.search(text) if mask & _GUARD_BIT else None
     if guard:
         # A hedge, recap or aside only voids its own clause and what follows it: "please revert
         # #3310, it broke checkout" still requests a rollback. A guard in the first clause voids all.
@@ -97,17 +104,20 @@ def phrase_kind(original: str) -> tuple[str, Confidence]:
         if GUARD.search(text):
             return _OTHER
         partial = True
-    kind, start, end = _event_kind(original, text)
+        mask = _GATE.scan(text)
+    kind, start, end = _event_kind(original, text, mask)
     if kind == "other":
         return _OTHER
     return kind, "strong" if not partial and clear_statement(text, start, end) else "weak"
 
 
-def _event_kind(original: str, text: str) -> tuple[str, int, int]:
-    """The first kind whose phrases match, and where its words are in `text` (0, 0 when unknown)."""
+def _event_kind(original: str, text: str, mask: int) -> tuple[str, int, int]:
+    """The first kind whose phrases match, and where its words are in `text` (0, 0 when unknown);
+    `mask` is `_GATE.scan(text)`."""
     cjk = not text.isascii() and any(c >= "\u3000" for c in text)
     for kind, pattern in RULES:
-        m = pattern.search(text)
+        m = pattern.search(text) if mask & 1 else None
+        mask >>= 1
         if m is None and not (cjk and _CJK[kind].search(text)):
             if kind == "alert_resolved" and named_alert_cleared(original, text):
                 return kind, 0, 0

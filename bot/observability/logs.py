@@ -52,6 +52,20 @@ class _ChatterIsDebug(logging.Filter):
         return True
 
 
+class _OutageIsOneLine(logging.Filter):
+    """During a database or network outage every request and every retry fails the same way (Bolt's
+    "Failed to run listener function", the capture writer): the reason in one line, not a traceback
+    each time. Anything else keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            reason = outage(record.exc_info[1])
+            if reason is not None:
+                record.msg, record.args = f"{record.getMessage()} ({reason})", None
+                record.exc_info, record.exc_text = None, None
+        return True
+
+
 class _BoltTokenNotice(logging.Filter):
     """Bolt reads SLACK_BOT_TOKEN itself and warns that the client we hand it wins; that is the
     intended set-up, not something for the operator to act on."""
@@ -82,6 +96,7 @@ def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:
     handler.setFormatter(json_formatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     handler.addFilter(_ContextFilter())
     handler.addFilter(_ChatterIsDebug())
+    handler.addFilter(_OutageIsOneLine())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -101,8 +116,10 @@ def configure_logging(fmt: str = "text", level: int = logging.INFO) -> None:
 def outage(exc: BaseException) -> str | None:
     """One line for an exception that only says the database or the network is down (logged every
     retry: a traceback each time would bury the log); None for anything else, which deserves one."""
-    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
-    if not isinstance(exc, OSError | TimeoutError | DBAPIError):
+    if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError | NotADirectoryError):
+        return None  # a path the bot was given: a mistake to show in full, not an outage
+    if not isinstance(exc, OSError | TimeoutError | OperationalError | InterfaceError | DisconnectionError):
         return None
     return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"

@@ -23,7 +23,11 @@ def signed(verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str])
     timestamp = headers.get("X-Slack-Request-Timestamp", "")
     if not timestamp.isdigit():
         return False
-    return verifier.is_valid(body, timestamp, headers.get("X-Slack-Signature"))
+    try:
+        text = body.decode("utf-8")  # Slack's bodies are UTF-8; slack_sdk would raise on others
+    except UnicodeDecodeError:
+        return False
+    return verifier.is_valid(text, timestamp, headers.get("X-Slack-Signature"))
 
 
 def _id(value: Any) -> bool:
@@ -57,8 +61,36 @@ def _event_problem(event: Any) -> str | None:
             isinstance(item.get("ts"), str) and _TS.fullmatch(item["ts"])
         ):
             return "event.item is not a message reference"
-    if event.get("text") is not None and not isinstance(event["text"], str):
-        return "event.text is not a string"
+    for field in ("text", "user", "subtype", "bot_id", "reaction"):
+        # (Every event the manifest subscribes to names its user by id, never as an object.)
+        if event.get(field) is not None and not isinstance(event[field], str):
+            return f"event.{field} is not a string"
+    for field in ("message", "previous_message"):  # message_changed, message_deleted
+        if field in event and not isinstance(event[field], dict):
+            return f"event.{field} is not an object"
+    return None
+
+
+def _has_id(value: Any) -> bool:
+    return isinstance(value, dict) and _id(value.get("id"))
+
+
+def _interaction_problem(payload: dict[str, Any]) -> str | None:
+    kind = payload.get("type")
+    if not _has_id(payload.get("user")):
+        return f"{kind} without a user"
+    if kind == "block_actions":
+        actions = payload.get("actions")
+        if not isinstance(actions, list) or not all(
+            isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions
+        ):
+            return "block_actions.actions is not a list of actions"
+    elif kind == "message_action":
+        message = payload.get("message")
+        if not isinstance(message, dict) or not isinstance(message.get("ts"), str):
+            return "message_action.message is not a message"
+        if not _has_id(payload.get("channel")) or not isinstance(payload.get("response_url"), str):
+            return "message_action without its channel or response_url"
     return None
 
 
@@ -66,8 +98,13 @@ def problem(body: Any) -> str | None:
     """Why this parsed body is not a payload Slack sends, or None when it is one we can dispatch."""
     if not isinstance(body, dict):
         return "the body is not an object"
-    if body.get("type") == "event_callback":
+    kind = body.get("type")
+    if kind == "event_callback":
         return _event_problem(body.get("event"))
+    if kind == "url_verification":
+        return None if isinstance(body.get("challenge"), str) else "url_verification without a challenge"
+    if kind in ("block_actions", "message_action", "shortcut", "view_submission", "view_closed"):
+        return _interaction_problem(body)
     if "command" in body:  # a slash command (form-encoded)
         for field in ("command", "channel_id", "user_id"):
             if not isinstance(body.get(field), str) or not body[field]:

@@ -108,6 +108,12 @@ async def test_forged_or_malformed_requests_get_a_4xx_and_nothing_of_them_is_log
         for body in unsigned:
             res = await client.send_raw(body, "application/json", signed=False)
             assert res.status == 401, (body, res)
+        # Not UTF-8, with a fresh timestamp and a made-up signature (slack_sdk would raise decoding it).
+        fresh = {"X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=00"}
+        res = await client.send_raw(b"\xff\xfe\x00", "application/json", signed=False, headers=fresh)
+        assert res.status == 401
+        res = await client.send_raw(b"\xff\xfe\x00", "application/json")  # signed, still not Slack's
+        assert res.status == 401
         # A timestamp that is not a number, with any signature: not Slack's.
         res = await client.send_raw(b"{}", "application/json", headers={"X-Slack-Request-Timestamp": "abc"})
         assert res.status == 401
@@ -125,9 +131,32 @@ async def test_forged_or_malformed_requests_get_a_4xx_and_nothing_of_them_is_log
             {"type": "message", "channel": channel, "text": {"not": "text"}, "ts": "1.2"},
             {"type": "channel_rename", "channel": channel},
             {"type": "reaction_added", "item": "x", "reaction": "pushpin"},
+            {
+                "type": "message",
+                "subtype": "message_changed",
+                "channel": channel,
+                "message": "x",
+                "ts": "1.3",
+            },
+            {"type": "message", "channel": channel, "user": {"id": 1}, "text": "x", "ts": "1.4"},
         ]
         statuses = [(await client.send_event(e)).status for e in shapes]
-        assert statuses == [200, 400, 400, 400, 400, 400], statuses
+        assert statuses == [200, 400, 400, 400, 400, 400, 400, 400], statuses
+        user, chan = {"id": "U1"}, {"id": channel}
+        interactions = [
+            {"type": "block_actions", "user": user, "actions": "x"},
+            {
+                "type": "message_action",
+                "user": user,
+                "channel": chan,
+                "message": 5,
+                "response_url": "http://x",
+            },
+            {"type": "message_action", "callback_id": "capture", "user": "U1", "channel": chan},
+        ]
+        assert [(await client.send_interaction(i)).status for i in interactions] == [400, 400, 400]
+        no_challenge = {"token": client.verification_token, "type": "url_verification"}
+        assert (await client.send_envelope(no_challenge)).status == 400
         not_an_event = client.envelope({"type": "message"})
         not_an_event["event"] = "a string"
         assert (await client.send_envelope(not_an_event)).status == 400
@@ -138,6 +167,6 @@ async def test_forged_or_malformed_requests_get_a_4xx_and_nothing_of_them_is_log
         ).status == 400
 
         outcomes = await requests_by_outcome(h)
-        assert outcomes.get("unauthorized") == 7 and outcomes.get("rejected") == 10, outcomes
+        assert outcomes.get("unauthorized") == 9 and outcomes.get("rejected") == 16, outcomes
         assert "error" not in outcomes  # nothing here is the bot's fault: no alert fires
         assert "Traceback" not in caplog.text

@@ -130,3 +130,23 @@ def test_a_line_of_the_env_file_that_does_not_parse_is_refused_without_its_value
     )
     settings = load_settings()
     assert settings.scribe_timezone == "Europe/Paris" and settings.scribe_canvas == "off"
+
+
+@pytest.mark.parametrize(
+    ("content", "starts"),
+    [
+        (
+            b"SLACK_SIGNING_SECRET 8f14e45fceea167a5a36dedd4bea2543\n",
+            "SLACK_SIGNING_SECRET is invalid: line 1",
+        ),
+        (b"\xff\xfeSCRIBE_CANVAS=off\n", ".env is invalid: not UTF-8"),
+    ],
+)
+def test_an_env_file_that_cannot_be_read_is_one_line_without_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, starts: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_bytes(content)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert str(info.value).startswith(starts) and "8f14e45f" not in str(info.value)

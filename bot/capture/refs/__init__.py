@@ -97,10 +97,11 @@ def _services(
     known = _distinct(services.find(text)) if services is not None else []
     if known:
         return known
-    paired = _distinct([(at, name) for at, name, _v in named_with_versions(text, versions)])
+    named = named_with_versions(text, versions)
+    paired = _distinct([(at, name) for at, name, _v in named])
     if len(paired) >= 2:
         return paired
-    name = find_service(text, low, versions)
+    name = find_service(text, low, versions, named)
     return [(text.find(name), name)] if name else []
 
 

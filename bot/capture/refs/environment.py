@@ -12,6 +12,11 @@ ENV_WORDS = (
     r"(?!\s{1,2}(?:\d|[ivx]{1,4}\b|one|two|three|four|five|of\b|production|prod\b|staging|preprod))|stg|"
     r"preprod|pre-prod|sandbox|producción|produccion|produção|producao|produktion"
 )
+# The words of ENV_WORDS: what `find_environment` can find as a whole ASCII token.
+ENV_NAMES = frozenset(
+    "production prod staging stage stg preprod pre-prod sandbox producción produccion produção producao "
+    "produktion".split()
+)
 _ENV_SOURCE = (
     rf"(?<![\w-])({ENV_WORDS})(?![\w-])"
     r"|(?:\b(?:to|in|on|env|environment)[\s:=*_`]{1,4})(dev|qa|uat|test)\b"

@@ -38,18 +38,21 @@ _COMMIT_CONTEXT = re.compile(r"(?:commit|sha1?|revision|rev|@|\bref)[\s:=`'\"(]{
 
 
 def find_change_id(text: str) -> str | None:
-    m = _CHANGE_ID.search(text)
+    # Each form has its punctuation (DEP-1, !12, #12): a form whose mark is absent is not searched.
+    m = _CHANGE_ID.search(text) if "-" in text else None
     if m:
         return m.group(0)
-    m = _MR.search(text)
+    m = _MR.search(text) if "!" in text else None
     if m:
         return m.group(0)
-    m = _PR.search(text)
+    m = _PR.search(text) if "#" in text else None
     return m.group(1) if m else None
 
 
 def find_tickets(text: str) -> list[str]:
     """Every ticket key in order of appearance, each once."""
+    if "-" not in text or text.islower():  # a key is upper-case letters, a dash and digits
+        return []
     found = [m.group(0) for m in _TICKET.finditer(text) if m.group(1) not in _NOT_TICKET]
     return list(dict.fromkeys(found))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.capture.refs.environment import find_environment
+from bot.capture.refs.environment import ENV_NAMES, find_environment
 from bot.capture.refs.ids import looks_like_commit
 from bot.capture.refs.versions import VERSION, find_versions
 
@@ -165,13 +165,13 @@ def is_service_name(token: str) -> bool:
         return False
     if low in _NOT_SERVICE or low.startswith(_NOT_SERVICE_PREFIX):
         return False
-    parts = re.split(r"[-_]", low)
+    parts = low.replace("_", "-").split("-")
     if sum(part.isdigit() for part in parts) >= 2:
         return False  # host and instance names (ip-10-0-1-12), not services
     if any(len(p) >= 5 and not p.isalpha() and not p.isdigit() for p in parts[1:]):
         return False  # a generated suffix: the pod checkout-api-7c9f8d6b5-x2lqp, not its service
-    if find_environment(token) == token:
-        return False
+    if (low in ENV_NAMES or not token.isascii()) and find_environment(token) == token:
+        return False  # (an ASCII token is found whole only when it is one of ENV_WORDS' words)
     return not VERSION.fullmatch(token)
 
 
@@ -182,7 +182,8 @@ def _is_name(token: str, text: str, end: int) -> bool:
         return False
     if low.rpartition("-")[2].isdigit():
         return False  # an instance or host (db-3, kafka-2), not its service
-    return is_service_name(token) and not _PART_AFTER.match(text, end)
+    # (`_PART_AFTER` starts with a space.)
+    return is_service_name(token) and not (text[end : end + 1].isspace() and _PART_AFTER.match(text, end))
 
 
 def _first_name(pattern: re.Pattern[str], text: str) -> str | None:
@@ -258,9 +259,13 @@ _POSITIONS: tuple[Callable[[str, str], str | None], ...] = (
 
 
 def find_service(
-    text: str, low: str | None = None, versions: list[tuple[int, str]] | None = None
+    text: str,
+    low: str | None = None,
+    versions: list[tuple[int, str]] | None = None,
+    named: list[tuple[int, str, str]] | None = None,
 ) -> str | None:
-    """The service a line names by position, or None. `versions` are the line's versions if known."""
+    """The service a line names by position, or None. `versions` are the line's versions and `named`
+    `named_with_versions(text, versions)` if the caller has them."""
     m = _SERVICE_EXPLICIT.search(text) if (":" in text or "=" in text or "/" in text) else None
     if (
         m
@@ -279,7 +284,8 @@ def find_service(
             return name
     if versions is None and any(c.isdigit() for c in text):
         versions = find_versions(text)
-    named = named_with_versions(text, versions) if versions else []
+    if named is None:
+        named = named_with_versions(text, versions) if versions else []
     if named:
         return named[0][1]
     if "-" not in text and "_" not in text:

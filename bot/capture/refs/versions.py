@@ -21,6 +21,8 @@ VERSION = re.compile(
 )
 _TAG_VERSION = re.compile(r"[:@]v?(\d{1,6}(?:\.\d{1,6}){1,3}(?:-[0-9A-Za-z.]{1,30})?)(?![\w.%])")
 _TWO_PART = re.compile(r"\b(?:version|release|to|from|tag|ver)\s{1,2}(\d{1,4}\.\d{1,4})(?![\w.%])", re.I)
+# What `_TWO_PART` cannot match without, found by a cheaper scan first.
+_TWO_PART_HINT = re.compile(r"\s\d{1,4}\.\d")
 _DOTTED = r"v?\d{1,6}(?:\.\d{1,6}){1,3}(?:-[0-9A-Za-z.]{1,30})?|v\d{1,6}"
 
 # A tool or library named right before the number: its own version, not the release's.
@@ -31,6 +33,7 @@ _TOOLS = frozenset(
         "alpine postgres postgresql mysql redis kafka okhttp chrome ios android scribe"
     ).split()
 )
+_TOOL_HINT = re.compile("|".join(sorted(_TOOLS)))  # in the lower-cased text: literals, no `re.I`
 _TOOL_TAIL = re.compile(r"([A-Za-z][\w.-]{0,30})[\s:]{1,2}(?:version\s)?$")
 # A dependency bumped in a changelog ("bump okhttp to 4.12.0", "Bump lodash from 4.17.20 to 4.17.21");
 # "Bump version to 3.3.2" bumps the release itself.
@@ -49,7 +52,9 @@ def _not_a_version(text: str, start: int, value: str) -> bool:
         return True  # an IP address
     if _DOTTED_DATE.fullmatch(value) or (len(parts[0]) >= 6 and parts[0].isdigit()):
         return True  # a date, or a build number such as 20261204.7
-    tail = _TOOL_TAIL.search(text[max(0, start - 40) : start])
+    head = text[max(0, start - 40) : start]
+    # The tail's name counts only as a tool's, so a head naming no tool (most) is not searched.
+    tail = _TOOL_TAIL.search(head) if _TOOL_HINT.search(head.lower()) else None
     if tail and tail.group(1).lower() in _TOOLS:
         return True
     window = text[max(0, start - 160) : start + 40].lower()
@@ -63,10 +68,12 @@ def find_versions(text: str) -> list[tuple[int, str]]:
     found: dict[int, str] = {}
     for m in VERSION.finditer(text):
         found[m.start()] = m.group(0)
-    for m in _TAG_VERSION.finditer(text):
-        found.setdefault(m.start(1), m.group(1))
-    for m in _TWO_PART.finditer(text):
-        found.setdefault(m.start(1), m.group(1))
+    if ":" in text or "@" in text:
+        for m in _TAG_VERSION.finditer(text):
+            found.setdefault(m.start(1), m.group(1))
+    if _TWO_PART_HINT.search(text):
+        for m in _TWO_PART.finditer(text):
+            found.setdefault(m.start(1), m.group(1))
     return [(at, v) for at, v in sorted(found.items()) if not _not_a_version(text, at, v)]
 
 
@@ -84,6 +91,7 @@ _LANDED = re.compile(
     r"(?:is (?:live|back|serving|running)|に)",
     re.I,
 )
+_LANDED_HINT = re.compile(r"->|→|=>|に|is ", re.I)  # what `_LANDED` cannot match without
 # Going forward instead of back: "we go forward with 4.2.1", "rolling forward to 2.4.1".
 _FORWARD = re.compile(
     rf"\b(?:go|going|roll|rolling|rolled|fix|fixing)[ -]forward (?:with|to) ({_DOTTED})(?![\w%]|\.\d)", re.I
@@ -93,6 +101,9 @@ _ARROW = re.compile(
     rf"({_DOTTED})\s{{0,3}}(?:->|→|=>|to)\s{{0,3}}({_DOTTED})(?![\w%]|\.\d)",
     re.I,
 )
+# What `_ARROW` cannot match without - the arrow (`to` in any case) and the start of a version after
+# it - searched first: a scan from the literal.
+_ARROW_HINT = re.compile(r"(?:->|→|=>|[tT][oO])\s{0,3}[vV]?\d")
 _FROM = re.compile(
     # A bare count ("from 10 to 30 replicas") is no version: a dot or a `v` makes one.
     rf"\bfrom\s{{1,3}}[`'\"*]{{0,2}}({_DOTTED})(?![\w%]|\.\d)",
@@ -110,20 +121,23 @@ def versions_for(text: str, kind: str, found: list[tuple[int, str]] | None = Non
     """version / from_version for a deploy or rollback message; `found` is `find_versions(text)` if the
     caller has it already."""
     out: dict[str, str] = {}
-    arrow = _ARROW.search(text)
+    arrow = _ARROW.search(text) if _ARROW_HINT.search(text) else None
     if arrow and _kept(text, arrow, 1) and _kept(text, arrow, 2):
         out["from_version"], out["version"] = arrow.group(1), arrow.group(2)
         return out
-    was = _kept(text, _WAS.search(text), 1)
-    frm = was or _kept(text, _FROM.search(text), 1)
+    # Each search below only where the words it cannot match without are there (in any case:
+    # none of them has a letter `re.I` also matches outside ASCII).
+    low = text.lower()
+    was = _kept(text, _WAS.search(text), 1) if "(" in text else None
+    frm = was or (_kept(text, _FROM.search(text), 1) if "from" in low else None)
     versions = [v for _, v in (find_versions(text) if found is None else found)]
     if kind == "rollback":
-        landed = _LANDED.search(text)
-        to = (
-            _kept(text, _ROLLBACK_TO.search(text), 1)
-            or (landed and _kept(text, landed, 1 if landed.group(1) else 2))
-            or _kept(text, _FORWARD.search(text), 1)
-        )
+        to = _kept(text, _ROLLBACK_TO.search(text), 1)
+        if not to:
+            landed = _LANDED.search(text) if _LANDED_HINT.search(text) else None
+            to = landed and _kept(text, landed, 1 if landed.group(1) else 2)
+        if not to and "forward" in low:
+            to = _kept(text, _FORWARD.search(text), 1)
         if to:
             out["version"] = to
         others = [v for v in versions if v != to]
