@@ -177,7 +177,7 @@ async def _socket(settings: Settings, host: str, port: int) -> None:
     async def slack_state() -> str:
         if slack_gate.state() != "ok":
             return slack_gate.state()
-        return "ok" if await runner.connected() else "unreachable"
+        return "ok" if await runner.connected() else "disconnected"
 
     http = web.AppRunner(create_health_app(services, gate, slack_state), access_log_class=ProblemAccessLogger)
     stop = _stop_on_signals()
@@ -195,7 +195,7 @@ async def _socket(settings: Settings, host: str, port: int) -> None:
 
         # The bot token is checked once Slack answers the app token: a refused one is exit 2.
         if await runner.start(stop, once_reachable=slack_gate.start, once_tried=listening):
-            await stop.wait()
+            await runner.serve_until(stop)
         log.info("shutting down")
     except AppTokenRefused as exc:
         raise CliError(str(exc)) from None

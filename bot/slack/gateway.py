@@ -398,10 +398,11 @@ class SlackGateway:
             if exc.error != "already_reacted":
                 raise
 
-    async def check_app_token(self, app_token: str) -> None:
-        """apps.connections.open with the app-level token: SlackApiError if Slack refuses it,
-        aiohttp/OS errors if Slack cannot be reached. The URL it issues is left unused."""
-        await self.connections_client.apps_connections_open(app_token=app_token)
+    async def socket_mode_url(self, app_token: str) -> str:
+        """apps.connections.open with the app-level token: a one-time WebSocket URL; SlackApiError
+        if Slack refuses the token, aiohttp/OS errors if Slack cannot be reached."""
+        response = await self.connections_client.apps_connections_open(app_token=app_token)
+        return str(response["url"])
 
     async def join_public(self, channel: str) -> bool:
         """Join a public channel; False when Slack refuses (archived, private, not allowed)."""

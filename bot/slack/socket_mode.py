@@ -2,15 +2,19 @@
 
 Start: the app token is checked first (a token Slack refuses is the user's to fix: one line naming
 SLACK_APP_TOKEN, exit 2); while Slack cannot be reached it is retried with one log line per try.
-Then slack-sdk's client keeps the connection (acks, `disconnect` refreshes, reconnects), with its
-log records kept to one line each. Stop: envelopes being handled are finished and acknowledged
-(`_CountingHandler.drain`), then the connection, reminders, background work, capture writer, Slack
-session and database are closed in that order.
+Then slack-sdk's client keeps the connection (acks, pings), its log records kept to one line
+each, and the runner reconnects whenever the connection is lost or Slack asks for a refresh
+(bot/slack/socket_client.py), retrying with one log line per try until a connection opens. An
+app token Slack refuses meanwhile ends `serve_until` with AppTokenRefused (exit 2, as at start).
+Stop: envelopes being handled are finished and acknowledged (`_CountingHandler.drain`), then the
+connection, reminders, background work, capture writer, Slack session and database are closed in
+that order.
 
 slack-sdk's `close()` sends the WebSocket close frame and then waits for the peer's answer with
 aiohttp's default `ws_close` timeout, 10 s, which it gives no way to set. A peer that does not
 answer (network gone, a stalled server) held SIGTERM that long, so the answer is waited for
-`CLOSE_SECONDS` only: the frame is already sent, and an envelope not acknowledged is redelivered.
+`socket_client.CLOSE_SECONDS` only: the frame is already sent, and an envelope not acknowledged is
+redelivered.
 """
 
 from __future__ import annotations
@@ -23,16 +27,16 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.adapter.socket_mode.async_base_handler import AsyncBaseSocketModeHandler
 from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app, send_async_response
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.observability.logs import log_context
 from bot.observability.metrics import Metrics, request_outcome
 from bot.slack.middleware import channel_id_of
+from bot.slack.socket_client import SocketClient, close_session
 
 if TYPE_CHECKING:
     from bot.followups.scheduler import ReminderScheduler
@@ -45,8 +49,10 @@ TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)
-# How long a stop waits for Slack to answer the close frame (one round trip when all is well).
-CLOSE_SECONDS = 0.5
+# One try at opening the WebSocket; aiohttp's own limit is its session's 5 minutes.
+CONNECT_SECONDS = 10.0
+# slack-sdk pings this often, and takes four pings unanswered for a dead connection.
+PING_SECONDS = 10.0
 # How long a stop waits for envelopes being handled: Slack sends one again after 3 s unacknowledged.
 DRAIN_SECONDS = 3.0
 
@@ -73,7 +79,7 @@ def _sdk_logger() -> logging.Logger:
     return logger
 
 
-class _CountingHandler(AsyncSocketModeHandler):
+class _CountingHandler(AsyncBaseSocketModeHandler):
     """Bolt's handler (its own two steps: dispatch, then ack) with each envelope counted and logged
     as `serve` counts and logs a request: outcome, seconds to the ack, the channel in log records.
 
@@ -81,13 +87,13 @@ class _CountingHandler(AsyncSocketModeHandler):
     before the connection closes; one arriving meanwhile is left unacknowledged, so Slack sends it
     again (to a replica, or to this process's successor)."""
 
-    def __init__(self, app: AsyncApp, app_token: str, metrics: Metrics, **kwargs: Any) -> None:
-        super().__init__(app, app_token, **kwargs)
-        self.metrics = metrics
+    def __init__(self, app: AsyncApp, client: SocketClient, metrics: Metrics) -> None:
+        self.app, self.client, self.metrics = app, client, metrics
         self.draining = False
         self._handling: set[asyncio.Future[Any]] = set()
+        client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
 
-    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+    async def handle(self, client: SocketClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         if self.draining:
             return
         task = asyncio.current_task()
@@ -121,8 +127,8 @@ class _CountingHandler(AsyncSocketModeHandler):
 
 
 async def _unless_stopped(work: Awaitable[None], stop: asyncio.Event | None) -> bool:
-    """Run `work`; False (and `work` cancelled) if `stop` is set first. slack-sdk's connect retries
-    until the WebSocket opens, deaf to SIGTERM: a proxy refusing the upgrade would hold it forever."""
+    """Run `work`; False (and `work` cancelled) if `stop` is set first. A retry loop is deaf to
+    SIGTERM otherwise: a proxy refusing the WebSocket upgrade would hold it forever."""
     if stop is None:
         await work
         return True
@@ -149,6 +155,42 @@ def _once(callback: Callable[[], None] | None) -> Callable[[], None]:
     return run
 
 
+def _failure(exc: BaseException) -> str | None:
+    """Why a try at Slack failed, when trying again may help; AppTokenRefused when it cannot,
+    None when `exc` is not a failure to reach Slack (a bug: let it propagate)."""
+    if isinstance(exc, SlackApiError):
+        error = str(exc.response.get("error") or exc.response.status_code)
+        if error not in TRANSIENT_ERRORS and exc.response.status_code != 429:
+            raise AppTokenRefused(f"SLACK_APP_TOKEN was refused by Slack ({error})") from None
+        return error
+    if isinstance(exc, aiohttp.ClientResponseError):  # its text has the URL, one-time ticket and all
+        return f"{type(exc).__name__}: {exc.status} {exc.message}"
+    if isinstance(exc, aiohttp.ClientError | OSError | TimeoutError):
+        return (f"{type(exc).__name__}: {exc}".strip().splitlines() or [type(exc).__name__])[0]
+    return None
+
+
+async def _retrying(
+    attempt: Callable[[], Awaitable[None]], failed: str, after_first_try: Callable[[], None] = lambda: None
+) -> None:
+    """`attempt` until it succeeds, backing off to 30 s with one warning per failed try (`failed`
+    names what failed); AppTokenRefused ends it."""
+    tries = 0
+    while True:
+        try:
+            await attempt()
+            return
+        except Exception as exc:
+            reason = _failure(exc)
+            if reason is None:
+                raise
+        delay = RETRY_SECONDS[min(tries, len(RETRY_SECONDS) - 1)]
+        tries += 1
+        log.warning("%s (%s); retrying in %.0f s", failed, reason, delay)
+        after_first_try()
+        await asyncio.sleep(delay)
+
+
 class SocketModeRunner:
     def __init__(
         self,
@@ -168,6 +210,7 @@ class SocketModeRunner:
         )
         self.handler: _CountingHandler | None = None
         self._scheduler: ReminderScheduler | None = None
+        self._keeper: asyncio.Task[None] | None = None
 
     async def start(
         self,
@@ -182,7 +225,8 @@ class SocketModeRunner:
         refused at the first answer ends the start before it runs."""
         tried = _once(once_tried)
         await self.services.gateway.start()
-        if not await self._wait_for_slack(stop or asyncio.Event(), tried):
+        check = _retrying(self._check_app_token, "Slack not reachable for Socket Mode", tried)
+        if not await _unless_stopped(check, stop):
             return False
         if once_reachable is not None:
             await once_reachable()
@@ -199,47 +243,63 @@ class SocketModeRunner:
             self.services.tasks.spawn(backfill_open_incidents(self.services), name="startup backfill")
         if self.services.canvas is not None:
             self.services.canvas.start()
-        self.handler = _CountingHandler(
-            self.app,
+        client = SocketClient(
             self.app_token,
             self.services.metrics,
             logger=_sdk_logger(),
             web_client=self.services.gateway.connections_client,
+            ping_interval=PING_SECONDS,
         )
-        if not await _unless_stopped(self.handler.connect_async(), stop):
+        self.handler = _CountingHandler(self.app, client, self.services.metrics)
+        if not await _unless_stopped(self._connect(), stop):
             return False
         log.info("connected to Slack in Socket Mode")
+        self._keeper = asyncio.create_task(self._keep_connected(client), name="socket mode reconnects")
         return True
 
-    async def connected(self) -> bool:
-        """The Socket Mode connection is open (envelopes can arrive)."""
-        if self.handler is None:
-            return False
-        connection = self.handler.client  # slack-sdk's Socket Mode client, not a Web API client
-        return await connection.is_connected()
+    async def serve_until(self, stop: asyncio.Event) -> None:
+        """Until `stop` is set; AppTokenRefused if Slack refuses the app token on a reconnect."""
+        assert self._keeper is not None, "start() first"
+        await _unless_stopped(self._keeper, stop)
 
-    async def _wait_for_slack(self, stop: asyncio.Event, after_first_try: Callable[[], None]) -> bool:
-        attempt = 0
-        while not stop.is_set():
-            try:
-                await self.services.gateway.check_app_token(self.app_token)
-                return True
-            except SlackApiError as exc:
-                error = str(exc.response.get("error") or exc.response.status_code)
-                if error not in TRANSIENT_ERRORS and exc.response.status_code != 429:
-                    raise AppTokenRefused(f"SLACK_APP_TOKEN was refused by Slack ({error})") from None
-                reason = error
-            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-                reason = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
-            delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
-            attempt += 1
-            log.warning("Slack not reachable for Socket Mode (%s); retrying in %.0f s", reason, delay)
-            after_first_try()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
-        return False
+    async def connected(self) -> bool:
+        """A Socket Mode connection Slack delivers to is open."""
+        return self.handler is not None and await self.handler.client.is_open()
+
+    async def _check_app_token(self) -> None:
+        await self.services.gateway.socket_mode_url(self.app_token)  # the URL is not needed yet
+
+    async def _connect(self) -> None:
+        """Open a connection, trying again until one opens (one warning per failed try)."""
+        assert self.handler is not None
+        client = self.handler.client
+
+        async def once() -> None:
+            client.wss_uri = await self.services.gateway.socket_mode_url(self.app_token)
+            async with asyncio.timeout(CONNECT_SECONDS):
+                await client.connect()
+
+        await _retrying(once, "Socket Mode connection did not open")
+
+    async def _keep_connected(self, client: SocketClient) -> None:
+        """Reconnect whenever the client asks for it and its connection is not open (a refresh, a
+        drop, a dead connection); AppTokenRefused ends it."""
+        while True:
+            await client.reconnect_wanted.wait()
+            client.reconnect_wanted.clear()
+            if await client.is_open():
+                continue
+            client.forget_session()
+            log.info("Socket Mode connection closed or retired by Slack; reconnecting")
+            await self._connect()
+            log.info("reconnected to Slack in Socket Mode")
 
     async def close(self) -> None:
+        if self._keeper is not None:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError, AppTokenRefused):
+                await self._keeper
+            self._keeper = None
         if self.handler is not None:
             await self.handler.drain(DRAIN_SECONDS)
             await _close_client(self.handler.client)
@@ -256,14 +316,8 @@ class SocketModeRunner:
             await self.services.db.dispose()
 
 
-async def _close_client(client: SocketModeClient) -> None:
+async def _close_client(client: SocketClient) -> None:
     """The client's own close, with the close handshake bounded by CLOSE_SECONDS (module doc)."""
-    try:
-        async with asyncio.timeout(CLOSE_SECONDS):
-            await client.close()
-    except TimeoutError:
-        log.info("Slack did not answer the close within %.1f s; dropping the connection", CLOSE_SECONDS)
-        # Interrupted in disconnect(): close again without that session, whose transport goes with
-        # the client's aiohttp session; the rest (its tasks, that session) is closed now.
-        client.current_session = None
-        await client.close()
+    if client.current_session is not None:
+        await close_session(client.current_session)
+    await client.close()
