@@ -106,8 +106,21 @@ async def _ready_database(settings: Settings, migrate: bool) -> None:
         await db.dispose()
 
 
+def _exit_on_sigterm() -> None:
+    """SIGTERM before the event loop's own handler is installed (`_stop_on_signals`: while the
+    database is tried, Slack checked, the port bound) ends start-up with exit 0, its `finally`
+    blocks run, instead of the default death by signal (exit -15) a supervisor reads as a crash."""
+
+    def terminate(signum: int, frame: object) -> None:
+        log.info("stopping before start-up finished")
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, terminate)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings.require("slack_bot_token", "slack_signing_secret")
+    _exit_on_sigterm()
     with database_errors(settings):
         asyncio.run(_ready_database(settings, args.migrate))
     asyncio.run(_serve(settings, args.host, args.port))
@@ -210,6 +223,7 @@ def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
     from pydantic import SecretStr
 
     settings.require("slack_bot_token", "slack_app_token")
+    _exit_on_sigterm()
     if not settings.slack_signing_secret:
         # Socket Mode never verifies signatures, but Bolt refuses an empty secret.
         settings.slack_signing_secret = SecretStr("socket-mode-unused")

@@ -351,3 +351,35 @@ async def test_a_port_out_of_range_is_a_usage_error_not_a_traceback(tmp_path: Pa
     _out, err = await finish(proc)
     assert proc.returncode == 2
     assert "Traceback" not in err and f"'{port}' is not a port number" in err
+
+
+@pytest.mark.parametrize("command", ["serve", "socket"])
+async def test_sigterm_while_the_database_is_still_tried_is_exit_0(tmp_path: Path, command: str) -> None:
+    """A supervisor stopping the bot mid start-up (here: a database that accepts the connection
+    and never answers) sees a clean exit, not a death by signal."""
+    tried = asyncio.Event()
+
+    async def silent(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        tried.set()
+        await asyncio.sleep(60)
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    db_port = server.sockets[0].getsockname()[1]
+    env = base_env(
+        SLACK_BOT_TOKEN="xoxb-x",
+        SLACK_SIGNING_SECRET="y",
+        SLACK_APP_TOKEN="xapp-x",
+        DATABASE_URL=f"postgresql+asyncpg://u:p@127.0.0.1:{db_port}/scribe",
+    )
+    proc = scribe(command, "--port", str(free_port()), env=env, cwd=tmp_path)
+    try:
+        await asyncio.wait_for(tried.wait(), 30)  # start-up has reached the database
+        proc.terminate()
+        _out, err = await finish(proc, 30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        server.close()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "stopping before start-up finished" in err
