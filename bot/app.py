@@ -14,6 +14,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -44,8 +45,19 @@ def create_app(
     settings.require("slack_bot_token", "slack_signing_secret")
     client = AsyncWebClient(token=settings.secret(settings.slack_bot_token), base_url=settings.slack_api_url)
     services = build_services(settings, client, db=db, clock=clock)
+    gateway = services.gateway
+
+    async def authorize() -> AuthorizeResult:
+        # Bolt's own authorization would make an auth.test of its own, outside the gateway (not
+        # counted, not retried as ours are); the gateway's one, cached, answers instead.
+        return AuthorizeResult.from_auth_test_response(
+            auth_test_response=await gateway.auth(), bot_token=client.token
+        )
+
     app = AsyncApp(
-        client=services.gateway.client,
+        # A client without the token: Bolt takes it from `authorize` (it warns when given both).
+        client=AsyncWebClient(base_url=settings.slack_api_url, timeout=client.timeout),
+        authorize=authorize,
         signing_secret=settings.secret(settings.slack_signing_secret),
         # Listeners run before the HTTP answer: an event acknowledged is an event committed.
         process_before_response=True,

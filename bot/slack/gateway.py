@@ -160,6 +160,13 @@ def _display_name(user: dict[str, Any] | None) -> str | None:
     return profile.get("display_name") or user.get("real_name") or user.get("name")
 
 
+def _answered(exc: SlackApiError, called: str) -> str:
+    """The Web API method whose answer `exc` carries (one call of several may have failed)."""
+    url = getattr(exc.response, "api_url", None)
+    method = url.rsplit("/", 1)[-1] if isinstance(url, str) else ""
+    return method if "." in method else called
+
+
 def _next_cursor(resp: Any) -> str:
     return str((resp.get("response_metadata") or {}).get("next_cursor") or "")
 
@@ -214,8 +221,8 @@ class SlackGateway:
             try:
                 result = await call()
             except SlackApiError as exc:
-                error = exc if isinstance(exc, GatewayError) else GatewayError(method, exc)
-                counter.labels(method, "rate_limited" if error.rate_limited else "error").inc()
+                error = exc if isinstance(exc, GatewayError) else GatewayError(_answered(exc, method), exc)
+                counter.labels(error.method, "rate_limited" if error.rate_limited else "error").inc()
                 if not (error.rate_limited and in_background()) or attempt == BACKGROUND_ATTEMPTS - 1:
                     raise error from None
                 wait = min(MAX_RETRY_AFTER, error.retry_after if error.retry_after is not None else 1.0)
@@ -450,13 +457,14 @@ class SlackGateway:
         self, channel: str, filename: str, content: str, title: str, thread_ts: str | None = None
     ) -> str | None:
         # slack-sdk's files_upload_v2 is getUploadURLExternal, the upload, then completeUploadExternal:
-        # counted once, under the Web API method that completes it.
+        # two Web API calls, each counted (a refusal under the method Slack answered it for).
         resp = await self._call(
             "files.completeUploadExternal",
             lambda: self.client.files_upload_v2(
                 channel=channel, filename=filename, content=content, title=title, thread_ts=thread_ts
             ),
         )
+        self.metrics.web_api_calls.labels("files.getUploadURLExternal", "ok").inc()
         files = resp.get("files") or [resp.get("file") or {}]
         return files[0].get("id") if files else None
 

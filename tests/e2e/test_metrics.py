@@ -74,3 +74,33 @@ async def test_canvas_updates_are_counted(db_url: str) -> None:
         _text, _ct, samples = await scrape(h.bot)
         assert samples[("scribe_canvas_updates_total", (("outcome", "created"),))] == 1.0
         assert samples.get(("scribe_canvas_updates_total", (("outcome", "failures"),)), 0.0) == 0.0
+
+
+async def test_every_web_api_call_is_counted_under_its_own_method(db_url: str) -> None:
+    """Including the calls inside one slack-sdk helper (files_upload_v2: getUploadURLExternal, then
+    completeUploadExternal), and a refusal under the method Slack refused."""
+    async with Harness(db_url, scribe_mark_reaction="") as h:
+        alice = h.sim.add_user("alice")
+        chan = h.sim.add_channel("incident-counted", members=[alice])
+        await h.sim.post_message(chan, alice, "deploying web v9 to prod")
+        h.sim.fail_method("files.getUploadURLExternal", "internal_error", count=1)
+        for _ in range(2):  # the first draft's upload is refused, the second's goes through
+            assert (await h.sim.slash_command(chan, alice, "draft")).status == 200
+            await h.idle()
+            await h.sim.settle()
+            await h.idle()
+        _text, _ct, samples = await scrape(h.bot)
+
+    def counted(method: str, outcome: str) -> float:
+        return samples.get(("scribe_slack_api_calls_total", (("method", method), ("outcome", outcome))), 0.0)
+
+    assert counted("files.getUploadURLExternal", "error") == 1
+    assert counted("files.getUploadURLExternal", "ok") == 1
+    assert counted("files.completeUploadExternal", "error") == 0
+    assert counted("files.completeUploadExternal", "ok") == 1
+    seen: dict[str, int] = {}
+    for call in h.sim.calls:
+        seen[call.method] = seen.get(call.method, 0) + 1
+    for method, calls in seen.items():
+        total = sum(counted(method, outcome) for outcome in ("ok", "error", "rate_limited", "unreachable"))
+        assert total == calls, (method, total, calls)
