@@ -38,6 +38,14 @@ DRAFT_HISTORY_CALLS = 2
 DRAFT_HISTORY_SECONDS = 2.5
 
 
+class UploadFailed(Exception):
+    """The summary of draft `version` is posted (and recorded); its Markdown file is not."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"draft v{version}: summary posted, Markdown file not uploaded")
+        self.version = version
+
+
 class NoIncident(Exception):
     pass
 
@@ -146,12 +154,20 @@ async def publish(services: Services, channel_id: str, user_id: str | None, temp
         fallback = f"{fallback}\n{note}"
     posted = await services.gateway.post_message(channel_id, fallback, blocks)
     filename = f"{draft.incident_key}-postmortem-v{version}.md"
-    file_id = await services.gateway.upload_markdown(
-        channel_id, filename, draft.markdown, title=f"{draft.incident_key} post-mortem draft v{version}"
-    )
+    try:
+        file_id = await services.gateway.upload_markdown(
+            channel_id, filename, draft.markdown, title=f"{draft.incident_key} post-mortem draft v{version}"
+        )
+    except Exception as exc:
+        file_id = None
+        failed: Exception | None = exc
+    else:
+        failed = None
     async with services.db.transaction() as session:
         stored = await session.get(draft_store.DraftRow, draft_id)
         if stored is not None:
             stored.message_ts, stored.file_id = posted.get("ts"), file_id
             session.add(stored)
+    if failed is not None:
+        raise UploadFailed(version) from failed
     return {"version": version, "ts": posted.get("ts"), "file_id": file_id, "filename": filename}

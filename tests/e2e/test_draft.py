@@ -4,6 +4,7 @@ summary and the uploaded Markdown as the simulated Slack received them, on SQLit
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import statistics
@@ -568,3 +569,40 @@ async def test_draft_outside_an_incident_channel_is_explained_and_posts_nothing(
         assert await draft_count(h.db) == 0
         async with h.db.session() as session:
             assert await incident_store.get_by_channel(session, channel) is None
+
+
+async def test_slack_refusing_the_upload_or_the_post_is_said_as_it_is(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The summary posted and the file refused is not "nothing was posted"; a refused post is. Both
+    are one warning line, not a traceback, and the next draft carries the file."""
+    async with Harness(db_url, scribe_mark_reaction="") as h:
+        alice = h.sim.add_user("alice")
+        channel = h.sim.add_channel("incident-refused", members=[alice])
+        assert (await h.sim.post_message(channel, alice, "deploying web v9 to prod")).status == 200
+        await h.idle()
+
+        h.sim.fail_method("files.completeUploadExternal", "internal_error", count=1)
+        result, mark = await run_draft(h, channel, alice)
+        [said] = reply_texts(h, result)[-1:]
+        assert "summary is posted" in said and "internal_error" in said and "Nothing" not in said, said
+        assert len(posts_to(h, channel, mark)) == 1 and h.sim.files_in(channel) == []
+
+        h.sim.fail_method("chat.postMessage", "channel_not_found", count=1)
+        result, mark = await run_draft(h, channel, alice)
+        [said] = reply_texts(h, result)[-1:]
+        assert "Nothing was posted" in said and "channel_not_found" in said, said
+        assert not [c for c in posts_to(h, channel, mark) if c.ok]
+        assert not [c for c in h.sim.calls[mark:] if c.method.startswith("files.")]
+
+        result, mark = await run_draft(h, channel, alice)
+        assert len(posts_to(h, channel, mark)) == 1 and len(h.sim.files_in(channel)) == 1
+        async with h.db.session() as session:
+            rows = (await session.execute(sa.text("SELECT version, message_ts, file_id FROM draft"))).all()
+        # v1's summary is recorded as posted, its file not; v2 was never posted; v3 has both.
+        assert [(v, ts is not None, f is not None) for v, ts, f in sorted(rows)] == [
+            (1, True, False),
+            (2, False, False),
+            (3, True, True),
+        ]
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]

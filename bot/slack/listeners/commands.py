@@ -11,6 +11,7 @@ from bot import incident_record, review
 from bot.postmortem.render import TemplateProblem
 from bot.postmortem.text import neutralise_mentions
 from bot.slack.context import ChannelRef, CommandContext, CommandReply
+from bot.slack.gateway import GatewayError
 from storage import incidents as incident_store
 
 if TYPE_CHECKING:
@@ -217,7 +218,7 @@ async def _post_public(services: Services, channel_id: str, text: str) -> None:
 
 
 async def _draft(services: Services, channel_id: str, user_id: str, template: str, respond: Any) -> None:
-    from bot.postmortem.publish import NoIncident, publish
+    from bot.postmortem.publish import NoIncident, UploadFailed, publish
 
     try:
         result = await publish(services, channel_id, user_id, template)
@@ -231,10 +232,27 @@ async def _draft(services: Services, channel_id: str, user_id: str, template: st
             text="Nothing captured in this channel yet, so there is no draft to write.",
             response_type="ephemeral",
         )
-    except Exception:
+    except UploadFailed as failed:
+        cause = failed.__cause__
+        slack_said = isinstance(cause, GatewayError)
+        why = f"Slack answered {cause.error}" if isinstance(cause, GatewayError) else "see the bot's log"
+        # Slack's refusal is the whole story; anything else keeps its traceback (one line if an outage).
+        log.warning("%s in %s (%s)", failed, channel_id, why, exc_info=None if slack_said else cause)
+        await respond(
+            text=f"Draft v{failed.version}'s summary is posted, but Slack did not take its Markdown file "
+            f"({why}). Run `/postmortem draft` again for the file.",
+            response_type="ephemeral",
+        )
+    except GatewayError as refused:  # nothing posted: the summary is the first thing sent
+        log.warning("drafting failed in %s: %s", channel_id, refused)
+        await respond(
+            text=f"Drafting failed: Slack answered `{refused.error}`. Nothing was posted; try again.",
+            response_type="ephemeral",
+        )
+    except Exception:  # may be after the summary was posted: say nothing either way
         log.exception("drafting failed in %s", channel_id)
         await respond(
-            text="Drafting failed; the error is in the bot's log. Nothing was posted.",
+            text="Drafting failed; the error is in the bot's log.",
             response_type="ephemeral",
         )
     else:
