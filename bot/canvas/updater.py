@@ -54,6 +54,8 @@ UNAVAILABLE = frozenset(
     }
 )
 GONE = frozenset({"canvas_not_found", "canvas_deleted", "file_not_found", "file_deleted"})
+# The slowest the poll gets while the database cannot be read.
+POLL_OUTAGE_SECONDS = 60.0
 
 
 @dataclass
@@ -195,18 +197,25 @@ class CanvasUpdater:
             self._due[channel_id] = max(self._due[channel_id], rest)
 
     async def _poll(self) -> None:
+        failures = 0  # in a row: the sweep slows down and says so once, not every few seconds
         while True:
-            await asyncio.sleep(self.tuning.poll)
+            await asyncio.sleep(min(self.tuning.poll * 2 ** min(failures, 8), POLL_OUTAGE_SECONDS))
             try:
                 since = self.clock() - timedelta(days=self.tuning.watch_days)
                 async with self.db.session() as session:
                     watched = await canvas_store.watched(session, since)
             except Exception as exc:
+                failures += 1
                 if (reason := outage(exc)) is None:
                     log.warning("canvas poll could not read the database", exc_info=True)
+                elif failures == 1:
+                    log.warning("canvas poll could not read the database (%s); trying less often", reason)
                 else:
-                    log.warning("canvas poll could not read the database (%s)", reason)
+                    log.debug("canvas poll could not read the database (%s)", reason)
                 continue
+            if failures:
+                log.info("canvas poll reads the database again")
+                failures = 0
             live = {channel_id for _incident_id, channel_id in watched}
             for gone in [c for c in self._memos if c not in live]:  # closed long ago: forget its lines
                 del self._memos[gone]
