@@ -264,7 +264,8 @@ class SocketModeRunner:
 
     async def connected(self) -> bool:
         """A Socket Mode connection Slack delivers to is open."""
-        return self.handler is not None and await self.handler.client.is_open()
+        link = self.handler.client if self.handler is not None else None  # Socket Mode's, not the Web API's
+        return link is not None and await link.is_open()
 
     async def _check_app_token(self) -> None:
         await self.services.gateway.socket_mode_url(self.app_token)  # the URL is not needed yet
@@ -281,15 +282,15 @@ class SocketModeRunner:
 
         await _retrying(once, "Socket Mode connection did not open")
 
-    async def _keep_connected(self, client: SocketClient) -> None:
+    async def _keep_connected(self, link: SocketClient) -> None:
         """Reconnect whenever the client asks for it and its connection is not open (a refresh, a
         drop, a dead connection); AppTokenRefused ends it."""
         while True:
-            await client.reconnect_wanted.wait()
-            client.reconnect_wanted.clear()
-            if await client.is_open():
+            await link.reconnect_wanted.wait()
+            link.reconnect_wanted.clear()
+            if await link.is_open():
                 continue
-            client.forget_session()
+            link.forget_session()
             log.info("Socket Mode connection closed or retired by Slack; reconnecting")
             await self._connect()
             log.info("reconnected to Slack in Socket Mode")
