@@ -36,6 +36,9 @@ class BackgroundTasks:
         task = asyncio.get_running_loop().create_task(as_background(coro), name=name)
         self._tasks.add(task)
         task.add_done_callback(self._done)
+        # A task cancelled before its first step (a shutdown right after the spawn) never starts
+        # `coro`: close it, or Python warns that it was never awaited.
+        task.add_done_callback(lambda done: coro.close() if done.cancelled() else None)
         return task
 
     def _done(self, task: asyncio.Task[Any]) -> None:
