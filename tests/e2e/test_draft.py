@@ -196,6 +196,9 @@ async def test_inc1042_draft_is_posted_as_summary_and_markdown_file(db_url: str)
 
         draft = content.decode("utf-8")
         assert_tables_intact(draft)
+        # The draft's moment is the incident's last activity (10:31), never claimed as when it was made.
+        assert "as of its last captured activity (2026-02-10 10:31 UTC)" in draft
+        assert "generated" not in draft.split("\n## ", 1)[0].lower()
         rows = timeline_rows(draft)
         stamps = [r[0] for r in rows]
         assert stamps == sorted(stamps)
