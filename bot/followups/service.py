@@ -188,11 +188,20 @@ class Outcome:
     item: FollowUp | None = None
 
 
-def may_act(user_id: str, ctx: store.ItemContext) -> bool:
-    """The owner, whoever created the item, or the incident's commander."""
-    return user_id in {ctx.item.owner_id, ctx.item.created_by} or (
-        ctx.commander_id is not None and user_id == ctx.commander_id
-    )
+async def _context(services: Services, item_id: int, user_id: str) -> tuple[store.ItemContext | None, bool]:
+    """The item with its incident, and whether `user_id` may close or snooze it: its owner, whoever
+    added it, or the incident's commander — the commander only while known to be able to read the
+    item's channel, since anyone may be named commander of a private incident. Slack is asked
+    outside any database transaction."""
+    async with services.db.session() as session:
+        ctx = await store.get_context(session, item_id)
+    if ctx is None:
+        return None, False
+    if user_id in {ctx.item.owner_id, ctx.item.created_by}:
+        return ctx, True
+    if ctx.commander_id is None or user_id != ctx.commander_id:
+        return ctx, False
+    return ctx, await can_see(services, ctx.item.channel_id, user_id) is True
 
 
 def _forbidden(ctx: store.ItemContext, verb: str) -> str:
@@ -200,18 +209,18 @@ def _forbidden(ctx: store.ItemContext, verb: str) -> str:
     sid = policy.short_id(ctx.item.id)
     return (
         f"You can't {verb} follow-up {sid}: only its owner, whoever added it or the incident commander "
-        "can. Nothing was changed."
+        "(a member of its channel) can. Nothing was changed."
     )
 
 
 async def close_item(services: Services, item_id: int, user_id: str, now: datetime) -> Outcome:
     sid = policy.short_id(item_id)
+    ctx, allowed = await _context(services, item_id, user_id)
+    if ctx is None:
+        return Outcome("missing", f"There is no follow-up {sid}.")
+    if not allowed:
+        return Outcome("forbidden", _forbidden(ctx, "close"), ctx.item)
     async with services.db.transaction() as session:
-        ctx = await store.get_context(session, item_id)
-        if ctx is None:
-            return Outcome("missing", f"There is no follow-up {sid}.")
-        if not may_act(user_id, ctx):
-            return Outcome("forbidden", _forbidden(ctx, "close"), ctx.item)
         if ctx.item.status != "open" or not await store.mark_done(session, item_id, by=user_id, now=now):
             return Outcome("already", f"Follow-up {sid} is already done.", ctx.item)
         item = await store.get(session, item_id)
@@ -222,12 +231,12 @@ async def snooze_item(
     services: Services, item_id: int, user_id: str, now: datetime, duration: timedelta
 ) -> Outcome:
     sid = policy.short_id(item_id)
+    ctx, allowed = await _context(services, item_id, user_id)
+    if ctx is None:
+        return Outcome("missing", f"There is no follow-up {sid}.")
+    if not allowed:
+        return Outcome("forbidden", _forbidden(ctx, "snooze"), ctx.item)
     async with services.db.transaction() as session:
-        ctx = await store.get_context(session, item_id)
-        if ctx is None:
-            return Outcome("missing", f"There is no follow-up {sid}.")
-        if not may_act(user_id, ctx):
-            return Outcome("forbidden", _forbidden(ctx, "snooze"), ctx.item)
         if ctx.item.status != "open":
             return Outcome("already", f"Follow-up {sid} is already done.", ctx.item)
         until = policy.snooze(now, duration)

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.followups.reminders import sweep
+from bot.followups.service import snooze_item
 from storage import followups as store
 from storage import incidents
 from tests.e2e.harness import Harness
@@ -92,3 +93,34 @@ async def test_refused_close_names_no_one(db_url: str) -> None:
         assert "can't close" in refused and "Nothing was changed" in refused
         assert alice not in refused and lead not in refused and "<@" not in refused
         assert secret not in refused and "contracts" not in refused
+
+
+async def test_a_commander_outside_a_private_channel_cannot_close_or_snooze_its_items(db_url: str) -> None:
+    """Anyone can be named commander of a private incident; acting on its items by id from another
+    channel takes being able to read the channel (known, not assumed)."""
+    async with Harness(db_url) as h:
+        alice, lead, mallory = h.sim.add_user("alice"), h.sim.add_user("lead"), h.sim.add_user("mallory")
+        secret = await private_item(h, alice, lead)
+        deputy = h.sim.add_user("deputy")
+        h.sim.state.join(h.sim.state.channels[secret], deputy)
+        await h.sim.slash_command(secret, lead, f"ic <@{mallory}>")
+        async with h.db.session() as s:
+            row = await incidents.get_by_channel(s, secret)
+            assert row is not None and row.commander_id == mallory
+        elsewhere = h.sim.add_channel("inc-302-public", members=[mallory])
+        (item,) = await item_ids(h)
+        refused = reply_text(await h.sim.slash_command(elsewhere, mallory, f"followup done {item}"))
+        assert "can't close" in refused and "Nothing was changed" in refused, refused
+        snoozed = await snooze_item(h.services, item, mallory, datetime.now(UTC), timedelta(days=2))
+        assert snoozed.status == "forbidden"  # the reminder's button: the same rule
+        h.sim.fail_method("conversations.members", "internal_error")  # unknown is not "yes"
+        refused = reply_text(await h.sim.slash_command(elsewhere, mallory, f"followup done {item}"))
+        assert "can't close" in refused, refused
+        h.sim.clear_faults()
+        async with h.db.session() as s:
+            assert (await store.get(s, item)).status == "open"  # type: ignore[union-attr]
+
+        await h.sim.slash_command(secret, lead, f"ic <@{deputy}>")  # a commander in the channel may
+        h.sim.state.join(h.sim.state.channels[elsewhere], deputy)
+        closed = reply_text(await h.sim.slash_command(elsewhere, deputy, f"followup done {item}"))
+        assert "Closed follow-up" in closed, closed
