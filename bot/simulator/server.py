@@ -56,7 +56,7 @@ BOT_SCOPES = (
 DEFAULT_BOT_EVENTS = frozenset(
     {
         "message.channels", "message.groups", "reaction_added", "reaction_removed", "member_joined_channel",
-        "app_mention", "channel_created", "channel_rename",
+        "member_left_channel", "app_mention", "channel_created", "channel_rename",
     }
 )  # fmt: skip
 
@@ -484,6 +484,23 @@ class SlackSimulator:
         if not self.state.join(ch, user):
             raise ValueError(f"{user} is already a member of {ch.id}")
         return (await self._announce_join(ch, user, inviter=inviter)).status
+
+    async def member_left(self, channel: str, user: str) -> int | None:
+        """A user leaves (or is removed): `member_left_channel`, then the `channel_leave` message."""
+        ch = self.state.channel(channel)
+        if not self.state.leave(ch, user):
+            raise ValueError(f"{user} is not a member of {ch.id}")
+        event: dict[str, Any] = {
+            "type": "member_left_channel", "user": user, "channel": ch.id,
+            "channel_type": "G" if ch.is_private else "C", "team": self.state.team_id,
+            "event_ts": self.state.next_ts(),
+        }  # fmt: skip
+        delivery = await self._deliver_event(event, ch)
+        stored = self.state.post(
+            ch, {"subtype": "channel_leave", "user": user, "text": f"<@{user}> has left the channel"}
+        )
+        await self._deliver_event(self._message_event(ch, stored), ch)
+        return delivery.status
 
     async def create_channel(self, name: str, creator: str, *, members: Iterable[str] = ()) -> str:
         """A user creates a public channel (without the bot): `channel_created` goes to every app in

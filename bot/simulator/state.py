@@ -476,6 +476,13 @@ class WorkspaceState:
         channel.members.append(user_id)
         return True
 
+    def leave(self, channel: Channel, user_id: str) -> bool:
+        """Remove a member; False when not in."""
+        if user_id not in channel.members:
+            return False
+        channel.members.remove(user_id)
+        return True
+
     def open_im(self, user_id: str) -> tuple[Channel, bool]:
         """The bot's DM with a user, created on first use. Returns (channel, already_open)."""
         user = self.user(user_id)

@@ -295,6 +295,11 @@ class SlackGateway:
     def forget_channel(self, channel_id: str) -> None:
         self._channels.drop(channel_id)
 
+    def forget_members(self, channel_id: str) -> None:
+        """Someone joined or left: the cached member list is wrong now (and who sees a private
+        channel's text depends on it)."""
+        self._members.drop(channel_id)
+
     async def user_info(self, user_id: str) -> dict[str, Any] | None:
         cached = self._users.get(user_id)
         if cached is not None:

@@ -124,3 +124,24 @@ async def test_a_commander_outside_a_private_channel_cannot_close_or_snooze_its_
         h.sim.state.join(h.sim.state.channels[elsewhere], deputy)
         closed = reply_text(await h.sim.slash_command(elsewhere, deputy, f"followup done {item}"))
         assert "Closed follow-up" in closed, closed
+
+
+async def test_someone_who_left_a_private_channel_stops_seeing_its_text_at_once(db_url: str) -> None:
+    """The member list is cached for minutes; `member_left_channel` drops it, so the next reminder
+    after leaving hides the text instead of trusting the list from before."""
+    async with Harness(db_url) as h:
+        alice, lead = h.sim.add_user("alice"), h.sim.add_user("lead")
+        secret = await private_item(h, alice, lead)
+        h.sim.state.join(h.sim.state.channels[secret], alice)
+        now = datetime.now(UTC)
+        await sweep(h.services, now)
+        assert "contracts" in dm_texts(h, alice)  # a member: the list is now cached
+
+        await h.sim.member_left(secret, alice)
+        await h.idle()
+        before = dm_texts(h, alice)
+        async with h.db.transaction() as s:  # due again (as a day later), without moving the clock
+            await s.execute(sa.update(store.T).values(next_remind_at=now - timedelta(minutes=1)))
+        assert (await sweep(h.services, datetime.now(UTC))).digests_sent == 1
+        reminder = dm_texts(h, alice)[len(before) :]
+        assert reminder and "contracts" not in reminder and "private channel" in reminder

@@ -55,10 +55,17 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.event("member_joined_channel")
     async def on_member_joined(event: dict[str, Any], context: AsyncBoltContext) -> None:
         ref = channel(context)
+        services.gateway.forget_members(ref.id)
         auth = await services.gateway.auth()
         if ref.is_incident and event.get("user") == auth.get("user_id"):
             # Joined late: what was said before is read after Slack has its answer.
             services.tasks.spawn(capture.history.catch_up(ref, from_start=True), name=f"backfill {ref.id}")
+
+    @app.event("member_left_channel")
+    async def on_member_left(context: AsyncBoltContext) -> None:
+        # Whoever left must stop seeing the channel's text in DMs and replies now, not when the
+        # cached member list expires.
+        services.gateway.forget_members(channel(context).id)
 
     async def join_if_incident(channel: dict[str, Any]) -> None:
         # channel_created/channel_rename are sent for public channels only (group_rename is the
