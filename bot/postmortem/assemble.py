@@ -76,6 +76,8 @@ class Header:
     # Status, commander and severity with where each came from (a command, an entry, nothing).
     state: IncidentState
     postmortem_due_hours: float = POSTMORTEM_DEADLINE.total_seconds() / 3600  # SCRIBE_POSTMORTEM_DUE_HOURS
+    # The channel's history was still being read back (a late join, a gap): earlier messages may be missing.
+    history_incomplete: bool = False
 
 
 @dataclass(frozen=True, slots=True)

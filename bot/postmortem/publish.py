@@ -7,6 +7,7 @@ and the file the CLI writes are the same text.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from bot.postmortem.versions import report_digest, what_changed
 from storage import drafts as draft_store
 from storage import entries as entry_store
 from storage import followups as followup_store
+from storage import history as history_store
 from storage import incidents as incident_store
 from storage.db import Database
 
@@ -91,6 +93,8 @@ async def render_for_channel(
         incident = incident_store.to_incident(row)
         entries = await entry_store.timeline(session, row.id)
         followups = await followup_store.list_for_incident(session, row.id)
+        history = await history_store.find(session, row.channel_id)
+    reading = history is not None and history.walk_oldest is not None  # a walk not finished yet
 
     def assemble_and_render() -> tuple[Report, str]:
         report = build_report(
@@ -102,6 +106,10 @@ async def render_for_channel(
             policy=policy_from(settings),
             postmortem_due_hours=settings.scribe_postmortem_due_hours,
         )
+        if reading:
+            report = dataclasses.replace(
+                report, header=dataclasses.replace(report.header, history_incomplete=True)
+            )
         return report, renderer.render(template, report)
 
     # Seconds of CPU for a long incident: off the event loop, so Slack's other requests keep their ack.
@@ -148,7 +156,7 @@ async def publish(services: Services, channel_id: str, user_id: str | None, temp
         return summary_blocks(draft.report, version=version, changed=changed)
 
     blocks, fallback = await asyncio.to_thread(summarise)
-    if still_reading:
+    if still_reading or draft.report.header.history_incomplete:
         note = history_reading_note()
         blocks = [*blocks, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
         fallback = f"{fallback}\n{note}"

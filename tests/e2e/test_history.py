@@ -172,10 +172,20 @@ async def test_draft_under_the_limit_does_not_wait_and_says_history_is_still_bei
         assert history_reading_note() in str(summary.params["text"])
         # One capped page; the next call is a minute away, so the draft went on without it.
         assert [c.params["limit"] for c in history_calls(h)] == ["999"]
+        for _ in range(200):  # the file says so too: it outlives the summary message
+            if h.sim.files_in(chan):
+                break
+            await asyncio.sleep(0.02)
+        [first] = h.sim.files_in(chan)
+        assert first.content is not None and b"**Incomplete:**" in first.content
         fake.running.set()
         await h.idle()
         assert {m.ts for m in missed} <= await stored_ts(h)
         assert fake.slept >= 2 * PACED_INTERVAL
+        await h.sim.slash_command(chan, alice, "draft")  # read back by now: complete, and not said
+        await h.idle()
+        second = h.sim.files_in(chan)[-1]
+        assert second is not first and second.content is not None and b"Incomplete" not in second.content
 
 
 async def test_simulator_tiers_cap_pages_and_answer_429_with_retry_after(db_url: str) -> None:
