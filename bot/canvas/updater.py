@@ -30,7 +30,7 @@ from bot.canvas.layout import (
     pinned_text,
 )
 from bot.canvas.plan import Anchor, Step, initial_written, plan
-from bot.observability.logs import outage
+from bot.observability.logs import log_context, outage
 from bot.slack import gateway as api
 from bot.slack.gateway import GatewayError, SlackGateway
 from bot.tasks import as_background
@@ -172,16 +172,22 @@ class CanvasUpdater:
                     await asyncio.wait_for(self._wake.wait(), delay)
                 continue
             del self._due[channel_id]
-            try:
-                more = await self.update(channel_id)
-            except Exception as exc:
-                self.stats.add("failures")
-                code = exc.error if isinstance(exc, GatewayError) else type(exc).__name__
-                log.warning("canvas update for %s failed (%s); retrying", channel_id, code)
-                self._due.setdefault(channel_id, time.monotonic() + self.tuning.backoff)
-            else:
-                if more:  # behind every channel already waiting: incidents take turns
-                    self._due.setdefault(channel_id, time.monotonic())
+            with log_context(channel=channel_id):  # the gateway's lines inside carry it as a field too
+                try:
+                    more = await self.update(channel_id)
+                except Exception as exc:
+                    self.stats.add("failures")
+                    code = exc.error if isinstance(exc, GatewayError) else type(exc).__name__
+                    log.warning(
+                        "canvas update for %s failed (%s); retrying",
+                        channel_id,
+                        code,
+                        extra={"channel": channel_id},
+                    )
+                    self._due.setdefault(channel_id, time.monotonic() + self.tuning.backoff)
+                else:
+                    if more:  # behind every channel already waiting: incidents take turns
+                        self._due.setdefault(channel_id, time.monotonic())
             self._pace(channel_id)
 
     def _pace(self, channel_id: str) -> None:

@@ -18,8 +18,9 @@ from contextvars import ContextVar
 from pythonjsonlogger.json import JsonFormatter
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# Libraries whose INFO lines are about their own machinery (migration steps, job ticks).
-CHATTY = ("alembic", "apscheduler")
+# Libraries whose INFO lines are about their own machinery (migration steps, job ticks, slack-sdk's
+# "A retry handler found" before each retry of a call that will be logged as failed anyway).
+CHATTY = ("alembic", "apscheduler", "slack_sdk.web")
 
 _context: ContextVar[dict[str, object] | None] = ContextVar("scribe_log_context", default=None)
 
@@ -44,7 +45,7 @@ class _ContextFilter(logging.Filter):
 
 
 class _ChatterIsDebug(logging.Filter):
-    """Alembic's and APScheduler's INFO lines (each migration step, each job run) read as DEBUG."""
+    """The CHATTY libraries' INFO lines (each migration step, job run, retry) read as DEBUG."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno == logging.INFO and record.name.startswith(CHATTY):

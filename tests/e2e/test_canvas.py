@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from bot.simulator.canvases import Canvas
 from tests.e2e.harness import Harness
 
@@ -262,3 +264,19 @@ async def test_reactions_put_entries_on_the_canvas_and_take_them_off(db_url: str
         await h.sim.remove_reaction(chan, chatter.ts, alice, "pushpin")
         await until(lambda: "cache hit ratio" not in text_of(h, chan))
         assert_section_by_section(h)
+
+
+async def test_a_failed_edit_is_logged_with_its_channel_and_retried(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with harness(db_url) as h:
+        alice = h.sim.add_user("alice")
+        chan = h.sim.add_channel("incident-edit-fails", members=[alice])
+        await h.sim.post_message(chan, alice, "ack")
+        await until(lambda: canvas(h, chan) is not None and "· ack — ack" in text_of(h, chan))
+        h.sim.fail_method("canvases.edit", "internal_error", count=1)
+        await h.sim.post_message(chan, alice, "deploying api 3.1.0 to prod")
+        await until(lambda: "api 3.1.0" in text_of(h, chan))
+        retried = [r for r in caplog.records if r.getMessage().startswith("canvas update for")]
+        assert len(retried) == 1 and "internal_error" in retried[0].getMessage()
+        assert getattr(retried[0], "channel", None) == chan  # a field of its JSON line, not only words

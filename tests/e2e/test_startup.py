@@ -230,6 +230,8 @@ async def test_slack_unreachable_at_start_is_retried_with_healthz_503(tmp_path: 
         _out, err = await stop(proc)
         await sim.stop()
     assert "Traceback" not in err
+    tries = [line for line in err.splitlines() if f":{api_port}" in line]
+    assert tries and all("Slack not reachable" in line for line in tries)  # one line per retry
 
 
 async def test_an_api_url_answering_plain_text_is_slack_unreachable_not_a_crash(tmp_path: Path) -> None:
