@@ -206,7 +206,9 @@ DEFINITIONS: dict[str, str] = {
     "detection": "the first alert firing; with no alert, when the incident channel was opened",
     "acknowledgement": "the first acknowledgement (`ack`) at or after detection",
     "mitigation": "the first message stating impact stopped (`mitigated`); otherwise the moment the last "
-    "open alert resolved, when every alert that fired has resolved",
+    "open alert resolved, when every alert that fired has resolved (an alert a tool reported is resolved "
+    "by the tool's own message, or a person's naming it; a person's line naming no alert resolves none "
+    "of them)",
     "resolution": "the first message declaring the incident resolved; otherwise when the incident was "
     "marked resolved",
     "time_to_detect": "detection − start",

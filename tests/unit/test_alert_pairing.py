@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain import Incident, TimelineEntry
 from bot.postmortem.metrics import compute_metrics, pair_alerts
+from bot.postmortem.render import TemplateRenderer
+from tests.unit.inc1042_entries import report_for
 
 T0 = datetime(2026, 12, 7, 9, 50, tzinfo=UTC)
 INCIDENT = Incident(channel_id="C1", channel_name="inc-1", status="open", opened_at=T0)
@@ -133,3 +135,15 @@ def test_resolution_of_an_alert_never_seen_firing():
     assert rows([tool_resolved(3, "DiskFull")]) == [("DiskFull", None, m(3), False)]
     # A person's unnamed word with nothing to close is no alert.
     assert rows([said_resolved(3)]) == []
+
+
+def test_the_draft_says_whose_word_resolved_an_alert():
+    out = TemplateRenderer().render(
+        "postmortem", report_for([fired(0, "HighCPU"), said_resolved(4, alert="HighCPU")], [])
+    )
+    assert "(a person said so; the alerting tool has not)" in out
+    assert "all alerts resolved (the last on a person's word" in out
+    out = TemplateRenderer().render(
+        "postmortem", report_for([fired(0, "HighCPU"), tool_resolved(4, "HighCPU")], [])
+    )
+    assert "a person said so" not in out and "person's word" not in out
