@@ -77,6 +77,7 @@ def pair_alerts(entries: Sequence[TimelineEntry]) -> list[Alert]:
     """
     rows: list[_Row] = []
     by_key: dict[str, _Row] = {}  # latest episode per alert name / ticket
+    live: dict[int, _Row] = {}  # episodes not closed for good, in firing order
     for e in entries:
         if e.kind not in ("alert_firing", "alert_resolved"):
             continue
@@ -88,10 +89,14 @@ def pair_alerts(entries: Sequence[TimelineEntry]) -> list[Alert]:
             if row is None:
                 row = _Row(keys[0], first_ref(e.refs, "service"), e.occurred_at, ref_of(e), by_tool=tool)
                 rows.append(row)
-            elif tool and row.said_by_person:
-                # The tool still reports it firing: the person's word that it resolved was early.
-                row.resolved_at = row.resolve_ref = None
-                row.said_by_person = False
+                live[id(row)] = row
+            elif tool:
+                # A tool reports it (too): from now on its word decides; if a person already said it
+                # resolved, the tool still reporting it firing shows that was early.
+                row.by_tool = True
+                if row.said_by_person:
+                    row.resolved_at = row.resolve_ref = None
+                    row.said_by_person = False
             by_key.update(dict.fromkeys(keys, row))
             continue
         service = first_ref(e.refs, "service")
@@ -104,7 +109,7 @@ def pair_alerts(entries: Sequence[TimelineEntry]) -> list[Alert]:
             elif row.closed or (row.resolved_at is not None and not tool):
                 continue  # a resolution already made, reported again
         else:
-            open_ = [r for r in rows if not r.closed]
+            open_ = list(live.values())
             # A person's unnamed word never closes what a tool reported; a tool's may close either.
             mine = open_ if tool else [r for r in open_ if not r.by_tool]
             row = next((r for r in mine if service and r.service == service), None)
@@ -119,6 +124,8 @@ def pair_alerts(entries: Sequence[TimelineEntry]) -> list[Alert]:
         # A person's resolution of a tool's alert stands until the tool reports its own.
         row.said_by_person = not tool and row.by_tool
         row.closed = not row.said_by_person
+        if row.closed:
+            live.pop(id(row), None)
     rows.sort(key=lambda r: r.fired_at or r.resolved_at)  # type: ignore[arg-type,return-value]
     return [
         Alert(r.name, r.service, r.fired_at, r.resolved_at, r.fire_ref, r.resolve_ref, r.said_by_person)
@@ -134,7 +141,7 @@ class _Row:
     service: str | None
     fired_at: datetime | None
     fire_ref: EvidenceRef | None
-    by_tool: bool  # first reported by a bot (the alerting tool), not relayed by a person
+    by_tool: bool  # reported by a bot (the alerting tool), not only relayed by a person
     resolved_at: datetime | None = None
     resolve_ref: EvidenceRef | None = None
     said_by_person: bool = False  # resolved only on a person's word, the tool not yet agreeing

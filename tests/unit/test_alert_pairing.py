@@ -100,6 +100,16 @@ def test_tool_firing_again_undoes_a_persons_early_resolution():
     assert rows(entries) == [("HighCPU", m(0), None, False)]
 
 
+def test_an_alert_a_person_relayed_then_a_tool_reported_is_the_tools():
+    relayed = _e(
+        0, "alert_firing", "HighCPU is firing on search", bot=False, alert="HighCPU", service="search"
+    )
+    entries = [relayed, fired(1, "HighCPU"), said_resolved(4), said_resolved(5, alert="HighCPU")]
+    assert rows(entries) == [("HighCPU", m(0), m(5), True)]
+    entries.append(tool_resolved(9, "HighCPU"))
+    assert rows(entries) == [("HighCPU", m(0), m(9), False)]
+
+
 def test_tool_resolution_before_the_persons_line():
     for said in (said_resolved(12, alert="HighCPU"), said_resolved(12), said_resolved(12, service="search")):
         entries = [fired(0, "HighCPU"), tool_resolved(10, "HighCPU"), said]
