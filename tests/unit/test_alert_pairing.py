@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.canvas.layout import canvas_view
+from bot.catchup import catchup_blocks
 from bot.domain import Incident, TimelineEntry
 from bot.postmortem.metrics import compute_metrics, pair_alerts
 from bot.postmortem.render import TemplateRenderer
 from tests.unit.inc1042_entries import report_for
 
 T0 = datetime(2026, 12, 7, 9, 50, tzinfo=UTC)
+RENDERER = TemplateRenderer()
 INCIDENT = Incident(channel_id="C1", channel_name="inc-1", status="open", opened_at=T0)
 
 
@@ -148,12 +151,29 @@ def test_resolution_of_an_alert_never_seen_firing():
 
 
 def test_the_draft_says_whose_word_resolved_an_alert():
-    out = TemplateRenderer().render(
+    out = RENDERER.render(
         "postmortem", report_for([fired(0, "HighCPU"), said_resolved(4, alert="HighCPU")], [])
     )
     assert "(a person said so; the alerting tool has not)" in out
     assert "all alerts resolved (the last on a person's word" in out
-    out = TemplateRenderer().render(
-        "postmortem", report_for([fired(0, "HighCPU"), tool_resolved(4, "HighCPU")], [])
-    )
+    out = RENDERER.render("postmortem", report_for([fired(0, "HighCPU"), tool_resolved(4, "HighCPU")], []))
     assert "a person said so" not in out and "person's word" not in out
+
+
+def test_live_views_say_a_tools_alert_is_firing_though_a_person_said_it_resolved():
+    entries = [fired(0, "HighCPU"), said_resolved(4, alert="HighCPU")]
+    catchup = RENDERER.env.get_template("live/catchup.j2").module
+    _, blocks = catchup_blocks(INCIDENT, entries, [], now=T0 + m(10), tz=UTC, text=catchup)
+    firing = next(
+        b["text"]["text"] for b in blocks if "Alerts still firing" in b.get("text", {}).get("text", "")
+    )
+    assert (
+        "HighCPU (search) since `09:50` (a person said it resolved at `09:54`; its alerting tool has not)"
+        in firing
+    )
+    canvas = RENDERER.env.get_template("live/canvas.j2").module
+    view = canvas_view(INCIDENT, entries, [], tz=UTC, text=canvas)
+    assert view.bodies["alerts"] == (
+        "Alerts: 1 fired, 1 still firing — HighCPU (search) fired 09:50:00, "
+        "resolved 09:54:00 (a person said so; its alerting tool has not)"
+    )
