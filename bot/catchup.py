@@ -88,9 +88,13 @@ def catchup_blocks(
             "service": _plain(a.service if isinstance(a.service, str) else ", ".join(a.service or []))
             or None,
             "fired": a.fired_at.astimezone(tz).strftime(clock) if a.fired_at else "?",
+            # Firing by its tool's account, though a person said it resolved.
+            "said_resolved": a.resolved_at.astimezone(tz).strftime(clock)
+            if a.said_by_person and a.resolved_at
+            else None,
         }
         for a in alerts
-        if a.resolved_at is None
+        if a.resolved_at is None or a.said_by_person
     ]
     decisions = [
         {"time": e.occurred_at.astimezone(tz).strftime(clock), "text": _line(e.text)}

@@ -120,6 +120,7 @@ def canvas_view(
             "service": write(a.service if isinstance(a.service, str) else ", ".join(a.service or []), 60),
             "fired": _clock(a.fired_at, tz),
             "resolved": _clock(a.resolved_at, tz),
+            "said_by_person": a.said_by_person,
         }
         for a in alerts
     ]

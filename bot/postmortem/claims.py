@@ -8,6 +8,7 @@ from datetime import UTC
 
 from bot.domain import TimelineEntry
 
+from .acknowledger import acknowledged_by
 from .changes import Change
 from .evidence import EvidenceRef
 from .metrics import Alert, Metrics, format_duration, service_key
@@ -97,7 +98,7 @@ def build_claims(
             if first_alert and metrics.time_to_acknowledge.seconds is not None
             else ""
         )
-        who = ack.ref.label.split(" by ", 1)[1] if " by " in ack.ref.label else None
+        who = _acknowledger(entries, ack.ref)
         items.append((f"On-call acknowledged{f' ({who})' if who else ''}{when}.", (ack.ref,)))
 
     for rb in rollbacks[:5]:
@@ -126,6 +127,21 @@ def build_claims(
     if metrics.resolution.ref is not None:
         items.append(("The incident was declared resolved.", (metrics.resolution.ref,)))
     return number_claims(items)
+
+
+def _acknowledger(entries: Sequence[TimelineEntry], ref: EvidenceRef) -> str | None:
+    """The person who acknowledged: a paging tool's message names them ("Acknowledged by bob"); the
+    tool itself acknowledged nothing, so with no person named it is only said to be the channel."""
+    entry = next((e for e in entries if e.ts == ref.ts), None)
+    if entry is None:
+        return None
+    if entry.author_kind == "bot":
+        person = acknowledged_by(entry.text)
+        if person:
+            return person
+        via = entry.source or entry.author_name
+        return f"via {via}" if via else None
+    return entry.author_name or entry.author_id
 
 
 def _deploy_claims(deploys: Sequence[Change], fired: Sequence[Alert], first: Alert) -> list[Item]:

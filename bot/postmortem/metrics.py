@@ -44,6 +44,8 @@ class Alert:
     resolved_at: datetime | None
     fire_ref: EvidenceRef | None
     resolve_ref: EvidenceRef | None
+    # Resolved only on a person's word, though an alerting tool reported the alert firing.
+    said_by_person: bool = False
 
     @property
     def duration(self) -> timedelta | None:
@@ -57,39 +59,93 @@ class Alert:
 
 
 def pair_alerts(entries: Sequence[TimelineEntry]) -> list[Alert]:
-    """Match each `alert_resolved` with the open firing of the same alert.
+    """One row per alert episode: its firing matched with its resolution.
 
-    A repeated firing of an alert that is still open is a re-notification, not a new alert. A
-    resolution without an alert name matches by service, or the only open alert; failing that it is
-    listed on its own (fired time unknown) rather than attached to a guess.
+    An alert is known by its name and any paging ticket it came with (`PD-8812`), so a paging
+    tool's page of an alert Alertmanager reported is the same alert. A repeated firing of an alert
+    that is still open is a re-notification, not a new alert; a firing after it resolved is a new
+    episode, and another report of a resolution already made (a second tool, a person relaying it)
+    adds nothing.
+
+    Whose word closes an alert: the alerting tool's own resolution always does, and is the time
+    kept. A person's resolution naming an alert a tool reported stands only until the tool reports
+    its own (or fires again, which shows it was still firing). A person's resolution naming no
+    alert never closes an alert a tool reported: it closes one a person reported, matched by
+    service or the only open alert, and otherwise is no alert at all. A tool's unnamed resolution
+    matches by service or the only open alert; failing that it is listed on its own (fired time
+    unknown) rather than attached to a guess.
     """
-    # name -> [name, service, fired_at, fire_ref, resolved_at, resolve_ref]; dicts keep firing order.
-    open_: dict[str, list] = {}
-    done: list[list] = []
+    rows: list[_Row] = []
+    by_key: dict[str, _Row] = {}  # latest episode per alert name / ticket
+    live: dict[int, _Row] = {}  # episodes not closed for good, in firing order
     for e in entries:
+        if e.kind not in ("alert_firing", "alert_resolved"):
+            continue
+        keys = (*ref_values(e.refs, "alert"), *ref_values(e.refs, "ticket"))
+        tool = e.author_kind == "bot"
         if e.kind == "alert_firing":
-            name = first_ref(e.refs, "alert") or first_ref(e.refs, "ticket") or _short(e.text)
-            if name not in open_:
-                open_[name] = [name, first_ref(e.refs, "service"), e.occurred_at, ref_of(e), None, None]
-        elif e.kind == "alert_resolved":
-            name = first_ref(e.refs, "alert")
-            service = first_ref(e.refs, "service")
-            match = None
-            if name:
-                match = open_.get(name)
-            elif service:
-                match = next((a for a in open_.values() if a[1] == service), None)
-            if match is None and not name and len(open_) == 1:
-                match = next(iter(open_.values()))
-            if match is None:
-                done.append([name or _short(e.text), service, None, None, e.occurred_at, ref_of(e)])
-                continue
-            del open_[match[0]]
-            match[4], match[5] = e.occurred_at, ref_of(e)
-            done.append(match)
-    rows = done + list(open_.values())
-    rows.sort(key=lambda a: a[2] or a[4])
-    return [Alert(a[0], a[1], a[2], a[4], a[3], a[5]) for a in rows]
+            keys = keys or (_short(e.text),)
+            row = next((r for r in map(by_key.get, keys) if r is not None and not r.closed), None)
+            if row is None:
+                row = _Row(keys[0], first_ref(e.refs, "service"), e.occurred_at, ref_of(e), by_tool=tool)
+                rows.append(row)
+                live[id(row)] = row
+            elif tool:
+                # A tool reports it (too): from now on its word decides; if a person already said it
+                # resolved, the tool still reporting it firing shows that was early.
+                row.by_tool = True
+                if row.said_by_person:
+                    row.resolved_at = row.resolve_ref = None
+                    row.said_by_person = False
+            by_key.update(dict.fromkeys(keys, row))
+            continue
+        service = first_ref(e.refs, "service")
+        if keys:
+            row = next((r for r in map(by_key.get, keys) if r is not None), None)
+            if row is None:
+                row = _Row(keys[0], service, None, None, by_tool=tool)
+                rows.append(row)
+                by_key.update(dict.fromkeys(keys, row))
+            elif row.closed or (row.resolved_at is not None and not tool):
+                continue  # a resolution already made, reported again
+        else:
+            open_ = list(live.values())
+            # A person's unnamed word never closes what a tool reported; a tool's may close either.
+            mine = open_ if tool else [r for r in open_ if not r.by_tool]
+            row = next((r for r in mine if service and r.service == service), None)
+            if row is None and len(open_) == 1 and mine:
+                row = mine[0]
+            if row is None:
+                if not tool:
+                    continue
+                row = _Row(_short(e.text), service, None, None, by_tool=True)
+                rows.append(row)
+        row.resolved_at, row.resolve_ref = e.occurred_at, ref_of(e)
+        # A person's resolution of a tool's alert stands until the tool reports its own.
+        row.said_by_person = not tool and row.by_tool
+        row.closed = not row.said_by_person
+        if row.closed:
+            live.pop(id(row), None)
+    rows.sort(key=lambda r: r.fired_at or r.resolved_at)  # type: ignore[arg-type,return-value]
+    return [
+        Alert(r.name, r.service, r.fired_at, r.resolved_at, r.fire_ref, r.resolve_ref, r.said_by_person)
+        for r in rows
+    ]
+
+
+@dataclass(slots=True)
+class _Row:
+    """An alert episode while `pair_alerts` reads the timeline."""
+
+    name: str
+    service: str | None
+    fired_at: datetime | None
+    fire_ref: EvidenceRef | None
+    by_tool: bool  # reported by a bot (the alerting tool), not only relayed by a person
+    resolved_at: datetime | None = None
+    resolve_ref: EvidenceRef | None = None
+    said_by_person: bool = False  # resolved only on a person's word, the tool not yet agreeing
+    closed: bool = False  # resolved for good: a later firing is a new episode
 
 
 def _short(text: str) -> str:
@@ -157,7 +213,9 @@ DEFINITIONS: dict[str, str] = {
     "detection": "the first alert firing; with no alert, when the incident channel was opened",
     "acknowledgement": "the first acknowledgement (`ack`) at or after detection",
     "mitigation": "the first message stating impact stopped (`mitigated`); otherwise the moment the last "
-    "open alert resolved, when every alert that fired has resolved",
+    "open alert resolved, when every alert that fired has resolved (an alert a tool reported is resolved "
+    "by the tool's own message, or a person's naming it; a person's line naming no alert resolves none "
+    "of them)",
     "resolution": "the first message declaring the incident resolved; otherwise when the incident was "
     "marked resolved",
     "time_to_detect": "detection − start",
@@ -256,7 +314,10 @@ def compute_metrics(entries: Sequence[TimelineEntry], alerts: Sequence[Alert], i
         fired = [a for a in alerts if a.fired_at is not None]
         if fired and all(a.resolved_at is not None for a in fired):
             last = max(fired, key=lambda a: a.resolved_at)  # type: ignore[arg-type,return-value]
-            mitigation = Instant("mitigation", last.resolved_at, "all alerts resolved", last.resolve_ref)
+            basis = "all alerts resolved"
+            if last.said_by_person:
+                basis += " (the last on a person's word; its alerting tool has not reported it resolved)"
+            mitigation = Instant("mitigation", last.resolved_at, basis, last.resolve_ref)
         else:
             mitigation = Instant("mitigation", None, "no 'mitigated' message and alerts still open")
 

@@ -3,6 +3,7 @@ service; an unknown service is said, never guessed; the impact start agrees with
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.domain import TimelineEntry
@@ -216,3 +217,26 @@ def test_an_alert_resolving_before_its_services_rollback_is_not_said_to_follow_i
         "Alerts resolved after the rollback (ALT-SEARCH-5XX), the last 2 min after it began.",
         "Alerts resolved: ALT-WEB-LATENCY, ALT-WEB-5XX.",
     ]
+
+
+def _page(minutes: float, kind: str, text: str, **refs: str) -> TimelineEntry:
+    return replace(entry(minutes, kind, text, **refs), author_name="pagerduty", source="pagerduty")
+
+
+def _ack_claim(report: Report) -> str:
+    return next(c.statement for c in report.claims if c.statement.startswith("On-call acknowledged"))
+
+
+def test_a_paging_tools_acknowledgement_names_the_person_not_the_tool():
+    fired = entry(
+        1, "alert_firing", "[FIRING:1] PaymentsHigh5xx", alert="PaymentsHigh5xx", service="payments"
+    )
+    acked = _page(4, "ack", "Acknowledged by bob: #PD-8812 PaymentsHigh5xx", ticket="PD-8812")
+    assert (
+        _ack_claim(report_for([fired, acked], []))
+        == "On-call acknowledged (bob) 3 min after the first alert."
+    )
+    nobody = _page(4, "ack", "Acknowledged: #PD-8812 PaymentsHigh5xx", ticket="PD-8812")
+    assert _ack_claim(report_for([fired, nobody], [])) == (
+        "On-call acknowledged (via pagerduty) 3 min after the first alert."
+    )
