@@ -36,10 +36,11 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:really )?(?:an? )?(?:option|possible|happening|needed|required|necessary)\b)|"
             r"\b(?:off the table|ruled out)\b|\bcalling it:(?! (?:the )?(?:incident|inc\S*|it|this|outage)(?: is)? (?:over|resolved|closed|done)\b)|\blet'?s not\b|\b(?:don'?t|do not|dont)\s(?:\w+\s){0,2}clos\w*|"
             # A conditional plan: "if the canary is clean we promote, otherwise abort".
-            r"\b(?:if|once|unless|wenn|falls|si)\b.{0,80}?\b(?:we|we'?ll|i'?ll|then|otherwise|else)\s(?:\w+\s){0,2}?"
+            r"\b(?:if|once|unless|wenn|falls|si)\b.{0,80}?\b(?:we|we'?ll|i'?ll|i can|i could|then|otherwise|else)\s(?:\w+\s){0,2}?"
             r"(?:" + COND_ACTION + r"|abort)\b|"
             # The same plan with its condition after it: "we can close this once the ticket is resolved".
-            r"\b(?:we|i)(?:'ll| will| can| could| should| may| might) (?:\w+ )?(?:" + COND_ACTION + r")\b"
+            r"\b(?:(?:we|i)(?:'ll| will| can| could| should| may| might)|(?:happy|glad|willing|ready) to|"
+            r"i (?:don'?t|do not) mind) (?:\w+ )?(?:" + COND_ACTION + r")\b"
             r".{0,50}?\b(?:once|when|after|as soon as|if|unless|until) |"
             # Hindi-English holds and plans, the verb after its object: "abhi deploy mat karo",
             # "rollback karte hain" (let's roll back).
@@ -161,8 +162,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # A status label typed by hand: "status: investigating".
             r"\bstatus(?: is)?:? (?:now )?investigating\b|"
             r"^(?:@\S+\s+)?(?:ack|ack'?d|acked|acking|acknowledged|acknowledging|ack'ing|roger|copy)\b|"
+            # "closing in on it" / "zeroing in on it" is progress, not someone taking the work.
             r"\backnowledg(?:ed|ing)\b|\back(?:ed)? (?:the |this )?(?:page|alert|incident)\b|\b(?:on it(?<!eye on it)"
-            r"(?<!work on it)(?<!sleep on it)(?<!comment on it)(?<!click on it)(?<!based on it)(?<!put on it)|"
+            r"(?<!work on it)(?<!sleep on it)(?<! in on it)(?<!comment on it)(?<!click on it)(?<!based on it)(?<!put on it)|"
             # "still investigating" reports work under way, not a responder taking it.
             r"i'?m on it|onit|looking(?<!still looking)(?! (?:good|better|great|fine|ok|okay|bad|worse|forward))|taking a look|"
             r"having a look|i'?ll (?:take|grab|look|check|dig|handle|own)|i'?ve got (?:it|"
