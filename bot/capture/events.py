@@ -116,6 +116,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:post-deploy|deploy|smoke) (?:checks?|tests?|verification)\b (?:are |is )?(?:green|passed|passing|"
             r"ok|failed|red)\b|"
             r"\b(?:" + DEPLOY_VERB + r")\b|\b(?:is|are|now|we'?re|it'?s) live\b|\bgoing out\b|"
+            # A sync reported with its state: "Sync of payments-api to revision abc1234 succeeded".
+            r"\bsync (?:operation )?(?:of|for) [\w.-]{1,60}(?: to (?:revision |rev |commit )?[\w.-]{1,40})? "
+            r"(?:started|succeeded|failed|completed|finished|is running|in progress)\b|"
             r"\bcanary (?:is )?(?:at|to|now at) \d{1,3} ?%|\b(?:is|are) (?:now )?(?:in|on|out (?:in|on|to)|"
             r"out on|live (?:in|on)) (?:prod|production|staging|stg|canary)\b|\b(?:fix|hotfix|patch|build|"
             r"release|change) (?:is|are) out\b|(?:(?<=\.\d)|(?<=\.\d\d)) (?:is|are) (?:now )?out\b(?! of)|\b(?:is|are|was|been|being) (?:being )?appl(?:ied|ying)\b|"

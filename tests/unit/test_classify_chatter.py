@@ -82,6 +82,10 @@ FAMILIES: dict[str, list[tuple[str, bool, str]]] = {
         ("Application checkout is Synced and Healthy (no changes)", True, "other"),  # review
         ("Application checkout is Synced and Healthy", True, "other"),  # review
         ("argocd: payments is synced and healthy", True, "other"),
+        ("Application checkout health status changed to Degraded", True, "alert_firing"),  # review
+        ("Sync of payments-api to revision abc1234 succeeded (Argo CD)", True, "deploy"),  # review
+        ("sync of checkout started", False, "deploy"),
+        ("sync for auth-api failed", False, "deploy"),
         ("sync: (no changes)", False, "other"),
         ("terraform apply (no changes)", False, "other"),
         # near misses
@@ -91,6 +95,7 @@ FAMILIES: dict[str, list[tuple[str, bool, str]]] = {
         ("Application checkout is Synced and Degraded", True, "alert_firing"),
         ("Application checkout-api has been successfully synced at 2026-12-07T10:00:00Z.", True, "deploy"),
         ("no changes until INC-1042 is closed", False, "decision"),
+        ("let's sync on this later", False, "other"),
     ],
     "dated recap": [
         ("yesterday's deploy of search v1.2 went fine", False, "other"),  # review

@@ -22,7 +22,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             _APP + r"\s{1,2}(?:has degraded|is (?:(?:Synced|OutOfSync) and )?Degraded\b|"
-            r"health(?: status)?\s{0,2}(?:is|:)\s{1,2}\W{0,2}Degraded)"
+            r"health(?: status)?\s{0,2}(?:is|:|changed to|is now)\s{1,2}\W{0,2}Degraded)"
         ),
         "alert_firing",
     ),
