@@ -280,7 +280,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"the page )?in (?:pagerduty|pd|opsgenie|datadog)\b|\b(?:pages|alerts|alarms|paging) (?:have |"
             r"has )?stopped\b|\b(?:alert|alarm|page|monitor) (?:has )?(?:stopped|gone quiet|went quiet)\b(?! \w+ing)|\bmonitor (?:has )?recovered\b|\b(?:alert|alerts|monitor|alarm|alarms|page)\b.{0,30}?"
             r"\b(?:cleared|auto-?resolved|resolved itself|recovered|went green|turned green|back to ok)\b|"
-            r"\b(?:pd|pagerduty|opsgenie|datadog|grafana|sentry)\b (?:says|shows|marked (?:it|the \w+)(?: as)?|has) (?:it )?"
+            r"\b(?:pd|pagerduty|opsgenie|datadog|grafana|sentry)\b (?:says|shows|marked (?:it|the \w+)(?: as)?|has) (?:it'?s |it is |it )?"
             r"(?:resolved|recovered|cleared|green)\b|"
             r"\bno (?:more |further )?(?:pages|alerts|alarms)\b(?!,? (?:please|pls|plz))|\balertas? (?:\w+ ){0,3}?(?:se )?(?:resolvi\w*|resuelt\w*|normaliz\w*|apag\w*|cerrad\w*|fechad\w*)|"
             r"\b(?:alarme?|warnung(?:en)?) (?:[\w.-]+ ){0,3}?(?:aufgehoben|weg|grün|résolue?|levée?|beendet|behoben|erledigt)|\balerte (?:\w+ ){0,3}?(?:résolue|levée|(?:est )?(?:repass|revenu)\w* au vert)"

@@ -48,6 +48,9 @@ SET_ASIDE = factored(
     rf"\b(?:resolv|clos|complet|finish|merg|mark)\w* (?:out )?(?:(?:the|my|our|that|this|a|his|her|their) )?"
     rf"(?:{_TRACKER} (?:{_ITEM}|issues?|(?:sub-?)?tasks?)|{_TRACKER}|{_ITEM})(?: (?:inc-\d{{1,7}}|{_KEY}))?(?: (?:as|to) \w+)?\b|"
     rf"\b(?:resolv|clos|complet|finish|merg|mark)\w* (?:out )?{_KEY}(?: (?:as|to) \w+)?(?= (?:in|on) {_TRACKER}\b)|"
+    # The tracker's word for it: "jira says resolved", "the ticket shows closed".
+    rf"\b(?:(?:the|my|our|that|this) )?(?:{_WORK_ITEM}) (?:says|shows|has it(?: as)?|lists it as) (?:it'?s |it is )?"
+    r"(?:resolved|closed|done|complete|completed)\b|"
     # A board's columns: "transitioned to Done", "moved the card to in review".
     r"\b(?:moved|moving|transitioned|transitioning|dragged|dragging) (?:\S+ ){0,3}?(?:to|into) (?:the )?[\"']?"
     r"(?:done|to ?do|in progress|in review|won'?t (?:do|fix)|backlog|qa|ready for \w+)\b|"
