@@ -340,6 +340,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "resolved",
         factored(
+            # Closing something and the incident with it: "closing the ticket and the incident".
+            r"\bclos(?:ing|ed|e)(?: out)? (?:the |this |our )?[\w#-]{1,30}(?: [\w#-]{1,30})? (?:and|&|plus) (?:the |this )?"
+            r"(?:incident|inc\b|channel)|"
             r"\ball[ -]clear\b|\bclos(?:ing|ed|e)(?: out)? (?:this|it|inc\b|incident|(?:the|this) (?:\w+ )?(?:incident|"
             r"inc|channel|outage|issue|sev\w*))\b|\bclos(?:ing|ed|e) (?:this |it )?out\b|"
             r"\bstatus(?: is)?:? (?:now )?(?:resolved|closed)\b|\b(?:vorfall|störung)\b.{0,20}?\bbehoben\b|"

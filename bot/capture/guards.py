@@ -46,7 +46,9 @@ SET_ASIDE = factored(
     rf"\b(?:(?:the|my|our|that|this|a|his|her|their) )?(?:{_WORK_ITEM})(?: (?:is|was|are|were|has been|have "
     rf"been|got|gets|now|just|finally|also|already|been|as)){{0,3}} {_ITEM_STATE}(?: (?:in|on) {_TRACKER})?\b|"
     rf"\b(?:resolv|clos|complet|finish|merg|mark)\w* (?:out )?(?:(?:the|my|our|that|this|a|his|her|their) )?"
-    rf"(?:{_TRACKER} (?:{_ITEM}|issues?|(?:sub-?)?tasks?)|{_TRACKER}|{_ITEM})(?: (?:inc-\d{{1,7}}|{_KEY}))?(?: (?:as|to) \w+)?\b|"
+    rf"(?:{_TRACKER} (?:{_ITEM}|issues?|(?:sub-?)?tasks?)|{_TRACKER}|{_ITEM})(?: (?:inc-\d{{1,7}}|{_KEY}))?(?: (?:as|to) \w+)?\b"
+    # "closing the ticket and the incident" closes the incident too.
+    r"(?! (?:and|&|plus) (?:the |this |our )?(?:incident|inc\b|inc-\d|channel|outage))|"
     rf"\b(?:resolv|clos|complet|finish|merg|mark)\w* (?:out )?{_KEY}(?: (?:as|to) \w+)?(?= (?:in|on) {_TRACKER}\b)|"
     # The tracker's word for it: "jira says resolved", "the ticket shows closed".
     rf"\b(?:(?:the|my|our|that|this) )?(?:{_WORK_ITEM}) (?:says|shows|has it(?: as)?|lists it as) (?:it'?s |it is )?"

@@ -48,6 +48,9 @@ FAMILIES: dict[str, list[tuple[str, bool, str]]] = {
         ("marking the incident as resolved", False, "resolved"),
         ("PR #881 merged, closing the incident", False, "resolved"),
         ("closing the incident, the jira ticket is resolved too", False, "resolved"),
+        ("closing the ticket and the incident", False, "resolved"),
+        ("resolved the ticket, errors back to baseline", False, "mitigated"),
+        ("PR #4410 merged, deploying checkout 2.3.1 now", False, "deploy"),
         ("synchronization tasks completed unsuccessfully, deploy of orders failed", False, "deploy"),
     ],
     "part of the problem fixed": [
