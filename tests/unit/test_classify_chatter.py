@@ -81,6 +81,8 @@ FAMILIES: dict[str, list[tuple[str, bool, str]]] = {
         ("I'll take IC", False, "ack"),
         ("taking IC", False, "ack"),
         ("IC here, ping me if anything changes", False, "ack"),
+        ("IC here unless someone objects", False, "ack"),
+        ("taking IC if that's ok", False, "ack"),
         ("if it stays flat we can call it resolved", False, "decision"),
     ],
     "named pipelines and app statuses": [
@@ -166,8 +168,10 @@ def test_a_named_pipeline_gives_its_service() -> None:
         ("I'll be IC, unless someone else wants it", None),
         ("I'll take IC in case nobody else does", None),
         ("<@U1> is IC if I drop", None),
-        # claims and hand-overs made; a remark after a comma does not withdraw them
+        # claims and hand-overs made; a courtesy or a remark does not withdraw them
         ("IC here, ping me if anything changes", "UPOSTER"),
+        ("IC here unless someone objects", "UPOSTER"),
+        ("taking IC if that's ok", "UPOSTER"),
         ("taking IC. if anything breaks ping me", "UPOSTER"),
         ("handing IC to <@U2> in case I lose signal", "U2"),
         ("I'm IC for now", "UPOSTER"),
