@@ -47,6 +47,19 @@ _CLAIM = re.compile(
     rf"|\bi'?ll\s+take\s+(?:over\s+)?(?:as\s+)?{_IC}",
     re.IGNORECASE,
 )
+# A claim or hand-over on a condition is a plan, not an act: "I'll take IC if nobody else does", "if
+# nobody else does, I'll take IC", "I'll be IC unless someone wants it", "<@U1> is IC if I drop". A
+# condition after a claim in the present is a courtesy ("IC here unless someone objects", "taking IC
+# if that's ok"): only an offer ("I'll …") waits on it, as the classifier reads them (`ack` against
+# `decision`). An "if" after a comma remarks on what was said ("IC here, ping me if anything changes").
+_OFFER = re.compile(r"'ll\b|\bwill\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?;\n]")
+_CONDITION_BEFORE = re.compile(r"\b(?:if|unless|in case|should (?:no ?one|nobody|anyone))\b", re.IGNORECASE)
+_CONDITION_AFTER = re.compile(
+    r"^[^,:]*?\b(?:if|as long as|provided|assuming|(?:should|in case) (?:no ?one|nobody|anyone))\b"
+    r"|\bunless\b",
+    re.IGNORECASE,
+)
 _SEVERITY_CHAT = re.compile(r"\b(SEV[-\s]?[0-5]|P[0-4])\b", re.IGNORECASE)
 _SEVERITY_COMMAND = re.compile(r"^(?:SEV[1-5]|P[0-4])$", re.IGNORECASE)
 
@@ -90,15 +103,28 @@ def commander_from_text(text: str, author_id: str | None) -> tuple[str, str | No
     nobody: "is <@U1> IC now?" is not a hand-over."""
     if "?" in text:
         return None
-    m = _HANDOVER.search(text)
-    if m:
+    for m in _HANDOVER.finditer(text):
+        if _conditional(text, m, offer=True):
+            continue
         groups = m.groups()
         for i in range(0, len(groups), 2):
             if groups[i]:
                 return groups[i], groups[i + 1] or None
-    if author_id and _CLAIM.search(text):
+    if author_id and any(
+        not _conditional(text, m, _OFFER.search(m.group(0)) is not None) for m in _CLAIM.finditer(text)
+    ):
         return author_id, None
     return None
+
+
+def _conditional(text: str, m: re.Match[str], offer: bool) -> bool:
+    """Whether the claim or hand-over `m` is made on a condition in its own sentence: one before it,
+    or, for an offer, one after it."""
+    start = max((e.end() for e in _SENTENCE_END.finditer(text, 0, m.start())), default=0)
+    end_match = _SENTENCE_END.search(text, m.end())
+    end = end_match.start() if end_match else len(text)
+    before = _CONDITION_BEFORE.search(text, start, m.start())
+    return bool(before or (offer and _CONDITION_AFTER.search(text[m.end() : end])))
 
 
 def severity_from_text(text: str) -> str | None:

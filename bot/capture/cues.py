@@ -88,17 +88,26 @@ ATTRIBUTION = re.compile(
     r"\b(?:said|says|wrote|writes|quote|quoting|quoted|according to|told (?:me|us|them)|claims?|claimed)\b"
 )
 QUOTED = re.compile(r'"[^"]{1,300}"')
+# A quoted name is no speech: `Pipeline "Rollback checkout prod" #881 succeeded`, the job "Deploy api".
+_NAMED = re.compile(r"\b(?:pipeline|job|workflow|stage|step|build|task|run|action)s?\s{1,2}$")
 
 
 def without_quoted_speech(text: str) -> str:
     """The text with other people's words taken out: every quoted span when the message attributes
     it ("that's what bob said"), otherwise quoted spans of three words or more (a sentence relayed
-    or drafted, not an alert name like "Checkout 5xx")."""
+    or drafted, not an alert name like "Checkout 5xx", nor a pipeline's or job's name)."""
     if '"' not in text:
         return text
     if ATTRIBUTION.search(text):
         return QUOTED.sub(" ", text)
-    return QUOTED.sub(lambda m: " " if m.group(0).count(" ") >= 2 else m.group(0), text)
+    return QUOTED.sub(
+        lambda m: (
+            " "
+            if m.group(0).count(" ") >= 2 and not _NAMED.search(text, max(0, m.start() - 14), m.start())
+            else m.group(0)
+        ),
+        text,
+    )
 
 
 # An event negated in the past or not yet happened ("we didn't roll back", "haven't deployed yet"):

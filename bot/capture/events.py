@@ -36,10 +36,11 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:really )?(?:an? )?(?:option|possible|happening|needed|required|necessary)\b)|"
             r"\b(?:off the table|ruled out)\b|\bcalling it:(?! (?:the )?(?:incident|inc\S*|it|this|outage)(?: is)? (?:over|resolved|closed|done)\b)|\blet'?s not\b|\b(?:don'?t|do not|dont)\s(?:\w+\s){0,2}clos\w*|"
             # A conditional plan: "if the canary is clean we promote, otherwise abort".
-            r"\b(?:if|once|unless|wenn|falls|si)\b.{0,80}?\b(?:we|we'?ll|i'?ll|then|otherwise|else)\s(?:\w+\s){0,2}?"
+            r"\b(?:if|once|unless|wenn|falls|si)\b.{0,80}?\b(?:we|we'?ll|i'?ll|i can|i could|then|otherwise|else)\s(?:\w+\s){0,2}?"
             r"(?:" + COND_ACTION + r"|abort)\b|"
             # The same plan with its condition after it: "we can close this once the ticket is resolved".
-            r"\b(?:we|i)(?:'ll| will| can| could| should| may| might) (?:\w+ )?(?:" + COND_ACTION + r")\b"
+            r"\b(?:(?:we|i)(?:'ll| will| can| could| should| may| might)|(?:happy|glad|willing|ready) to|"
+            r"i (?:don'?t|do not) mind) (?:\w+ )?(?:" + COND_ACTION + r")\b"
             r".{0,50}?\b(?:once|when|after|as soon as|if|unless|until) |"
             # Hindi-English holds and plans, the verb after its object: "abhi deploy mat karo",
             # "rollback karte hain" (let's roll back).
@@ -115,6 +116,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:post-deploy|deploy|smoke) (?:checks?|tests?|verification)\b (?:are |is )?(?:green|passed|passing|"
             r"ok|failed|red)\b|"
             r"\b(?:" + DEPLOY_VERB + r")\b|\b(?:is|are|now|we'?re|it'?s) live\b|\bgoing out\b|"
+            # A sync reported with its state: "Sync of payments-api to revision abc1234 succeeded".
+            r"\bsync (?:operation )?(?:of|for) [\w.-]{1,60}(?: to (?:revision |rev |commit )?[\w.-]{1,40})? "
+            r"(?:started|succeeded|failed|completed|finished|is running|in progress)\b|"
             r"\bcanary (?:is )?(?:at|to|now at) \d{1,3} ?%|\b(?:is|are) (?:now )?(?:in|on|out (?:in|on|to)|"
             r"out on|live (?:in|on)) (?:prod|production|staging|stg|canary)\b|\b(?:fix|hotfix|patch|build|"
             r"release|change) (?:is|are) out\b|(?:(?<=\.\d)|(?<=\.\d\d)) (?:is|are) (?:now )?out\b(?! of)|\b(?:is|are|was|been|being) (?:being )?appl(?:ied|ying)\b|"
@@ -161,8 +165,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # A status label typed by hand: "status: investigating".
             r"\bstatus(?: is)?:? (?:now )?investigating\b|"
             r"^(?:@\S+\s+)?(?:ack|ack'?d|acked|acking|acknowledged|acknowledging|ack'ing|roger|copy)\b|"
+            # "closing in on it" / "zeroing in on it" is progress, not someone taking the work.
             r"\backnowledg(?:ed|ing)\b|\back(?:ed)? (?:the |this )?(?:page|alert|incident)\b|\b(?:on it(?<!eye on it)"
-            r"(?<!work on it)(?<!sleep on it)(?<!comment on it)(?<!click on it)(?<!based on it)(?<!put on it)|"
+            r"(?<!work on it)(?<!sleep on it)(?<! in on it)(?<!comment on it)(?<!click on it)(?<!based on it)(?<!put on it)|"
             # "still investigating" reports work under way, not a responder taking it.
             r"i'?m on it|onit|looking(?<!still looking)(?! (?:good|better|great|fine|ok|okay|bad|worse|forward))|taking a look|"
             r"having a look|i'?ll (?:take|grab|look|check|dig|handle|own)|i'?ve got (?:it|"
@@ -275,7 +280,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"the page )?in (?:pagerduty|pd|opsgenie|datadog)\b|\b(?:pages|alerts|alarms|paging) (?:have |"
             r"has )?stopped\b|\b(?:alert|alarm|page|monitor) (?:has )?(?:stopped|gone quiet|went quiet)\b(?! \w+ing)|\bmonitor (?:has )?recovered\b|\b(?:alert|alerts|monitor|alarm|alarms|page)\b.{0,30}?"
             r"\b(?:cleared|auto-?resolved|resolved itself|recovered|went green|turned green|back to ok)\b|"
-            r"\b(?:pd|pagerduty|opsgenie|datadog|grafana|sentry)\b (?:says|shows|marked (?:it|the \w+)(?: as)?|has) (?:it )?"
+            r"\b(?:pd|pagerduty|opsgenie|datadog|grafana|sentry)\b (?:says|shows|marked (?:it|the \w+)(?: as)?|has) (?:it'?s |it is |it )?"
             r"(?:resolved|recovered|cleared|green)\b|"
             r"\bno (?:more |further )?(?:pages|alerts|alarms)\b(?!,? (?:please|pls|plz))|\balertas? (?:\w+ ){0,3}?(?:se )?(?:resolvi\w*|resuelt\w*|normaliz\w*|apag\w*|cerrad\w*|fechad\w*)|"
             r"\b(?:alarme?|warnung(?:en)?) (?:[\w.-]+ ){0,3}?(?:aufgehoben|weg|grün|résolue?|levée?|beendet|behoben|erledigt)|\balerte (?:\w+ ){0,3}?(?:résolue|levée|(?:est )?(?:repass|revenu)\w* au vert)"
@@ -335,6 +340,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "resolved",
         factored(
+            # Closing something and the incident with it: "closing the ticket and the incident".
+            r"\bclos(?:ing|ed|e)(?: out)? (?:the |this |our )?[\w#-]{1,30}(?: [\w#-]{1,30})? (?:and|&|plus) (?:the |this )?"
+            r"(?:incident|inc\b|channel)|"
             r"\ball[ -]clear\b|\bclos(?:ing|ed|e)(?: out)? (?:this|it|inc\b|incident|(?:the|this) (?:\w+ )?(?:incident|"
             r"inc|channel|outage|issue|sev\w*))\b|\bclos(?:ing|ed|e) (?:this |it )?out\b|"
             r"\bstatus(?: is)?:? (?:now )?(?:resolved|closed)\b|\b(?:vorfall|störung)\b.{0,20}?\bbehoben\b|"

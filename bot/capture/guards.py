@@ -21,6 +21,48 @@ MENTION = re.compile(
     # A slot in the calendar, not an event: "next deploy window is 12/05 at 09:00".
     r"\b(?:next\s{1,3}|upcoming\s{1,3}|scheduled\s{1,3})?(?:deploy(?:ment)?|release|change|maintenance)\s{1,3}(?:window|train|slot|cut|date|calendar|schedule)s?\b"
 )
+# A work item's state, not the incident's: "the jira ticket INC-77 is resolved", "PR #123 closed",
+# "closed the ticket", "moved OPS-12 to Done", "marked the story as done" (CONTRACT.md: "the jira
+# ticket is resolved" is chatter). A bare "INC-1042 closed" names the incident and stays; so does
+# "the incident ticket", and a bare "issue" (the incident) unless a tracker or a key qualifies it.
+# Also a part of the problem fixed ("resolved the DNS part", "partially resolved"): progress, not the
+# incident closed. Removed before the guards and event tables read the sentence.
+_TRACKER = r"(?:jira|linear|github|gitlab|shortcut|asana|trello|servicenow|youtrack|clickup)"
+_ITEM = (
+    r"(?<!incident )(?<!inc )(?:tickets?|jiras?|prs?|pull requests?|mrs?|merge requests?|stor(?:y|ies)|"
+    r"bugs?|epics?|cards?)"
+)
+_KEY = r"(?:#\d{1,7}|!\d{1,7}|(?!inc-)[a-z][a-z0-9]{1,9}-\d{1,7})"
+# "issue" and "task" alone are the incident's or a job's ("the issue is resolved", "sync tasks completed").
+_WORK_ITEM = (
+    rf"(?:{_TRACKER} (?:{_ITEM}|issues?|(?:sub-?)?tasks?)|{_TRACKER}|{_ITEM}|(?:issues?|(?:sub-?)?tasks?) (?={_KEY}))"
+    rf"(?: (?:inc-\d{{1,7}}|{_KEY}))?|{_KEY}(?= (?:\S+ ){{0,4}}?(?:in|on) {_TRACKER}\b)"
+)
+_ITEM_STATE = (
+    r"(?:resolved|closed|done|complete|completed|finished|merged|(?:moved|transitioned|set|changed|marked|"
+    r"dragged)(?: (?:to|as|into))?(?: the)? [\"']?\w+(?: \w+)?)"
+)
+SET_ASIDE = factored(
+    rf"\b(?:(?:the|my|our|that|this|a|his|her|their) )?(?:{_WORK_ITEM})(?: (?:is|was|are|were|has been|have "
+    rf"been|got|gets|now|just|finally|also|already|been|as)){{0,3}} {_ITEM_STATE}(?: (?:in|on) {_TRACKER})?\b|"
+    rf"\b(?:resolv|clos|complet|finish|merg|mark)\w* (?:out )?(?:(?:the|my|our|that|this|a|his|her|their) )?"
+    rf"(?:{_TRACKER} (?:{_ITEM}|issues?|(?:sub-?)?tasks?)|{_TRACKER}|{_ITEM})(?: (?:inc-\d{{1,7}}|{_KEY}))?(?: (?:as|to) \w+)?\b"
+    # "closing the ticket and the incident" closes the incident too.
+    r"(?! (?:and|&|plus) (?:the |this |our )?(?:incident|inc\b|inc-\d|channel|outage))|"
+    rf"\b(?:resolv|clos|complet|finish|merg|mark)\w* (?:out )?{_KEY}(?: (?:as|to) \w+)?(?= (?:in|on) {_TRACKER}\b)|"
+    # The tracker's word for it: "jira says resolved", "the ticket shows closed".
+    rf"\b(?:(?:the|my|our|that|this) )?(?:{_WORK_ITEM}) (?:says|shows|has it(?: as)?|lists it as) (?:it'?s |it is )?"
+    r"(?:resolved|closed|done|complete|completed)\b|"
+    # A board's columns: "transitioned to Done", "moved the card to in review".
+    r"\b(?:moved|moving|transitioned|transitioning|dragged|dragging) (?:\S+ ){0,3}?(?:to|into) (?:the )?[\"']?"
+    r"(?:done|to ?do|in progress|in review|won'?t (?:do|fix)|backlog|qa|ready for \w+)\b|"
+    # Part of the problem fixed, not the incident: "resolved the DNS part", "partially resolved".
+    r"\b(?:partially|partly|half|mostly) (?:resolved|fixed|closed)\b|\b(?:resolved|fixed|sorted|closed out) "
+    r"(?:the |one |a |some )?(?:[\w-]{1,20} ){0,2}?(?:part|half|piece|bit|side|portion|aspect)s?\b(?! of (?:the )?(?:incident|outage))|"
+    r"\b(?:resolved|fixed|sorted) (?:one|two|some|part|half) of (?:the \w+|them|it)\b|"
+    r"\b(?:the |one )?(?:first|second|[\w-]{1,20}) (?:part|half|piece|side)(?: of (?:it|the \w+))? (?:is |has been |was )?"
+    r"(?:now )?(?:resolved|fixed|sorted|done)\b"
+)
 # Every `MENTION` match contains "roll", "revert", "deploy", "release" or "change" (checked with `in`
 # before the sub in `human.phrase_kind`: without one of them the sub is a no-op).
 
@@ -41,6 +83,10 @@ RECAP = factored(
     r"restarted|failed over|promoted|patched|closed|resolved|acked|acknowledged)|"
     # An event dated by the clock in the past tense: "deploy was 13:58", "the rollback happened around 10:40".
     r"(?:was|were|happened|landed) (?:at |around |about |~)?\d{1,2}:\d{2}|"
+    # A dated event told of ("yesterday's deploy of search went fine", "last week's rollback was clean");
+    # "rolling back yesterday's deploy" names it as the object of a new event and stays.
+    r"(?:yesterday|last (?:night|week|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)'s (?:[\w.-]{1,30} ){1,5}?(?:went|was|were|had|did|ran|landed)|"
     r"recap|summary|for context|for the record|as a reminder|reminder|previously|the other day|in the past|"
     r"timeline|history|(?:second|third|fourth|\d{1,2}(?:nd|rd|th)) time|this (?:month|quarter|year)|"
     r"for reference|for the post-?mortem|for the pm|notes? for|(?<!von )gestern|(?<!de )ayer|(?<!d')hier|(?<!de )ontem|fyi,? (?:on|in) inc)\b|"
@@ -107,12 +153,12 @@ HABITUAL = factored(
     r"(?:fine|ok|okay|clean|good|smooth|uneventful|bien|bem|gut|tranquilo|tranquila|unauffällig|ruhig|passée?|sin problemas|"
     r"sem problemas))\b"
 )
-# A no-op sync or plan ("sync: no changes", "No changes detected", "already up to date") is no event;
+# A no-op sync or plan ("sync: no changes", "(no changes)", "No changes detected", "already up to date") is no event;
 # "no changes until …" / "no further changes" stays a hold (decision).
 NOOP = factored(
     r"\bno (?:new |pending )?(?:changes?|diffs?|drift)(?: (?:detected|found|to (?:apply|sync)|needed|required|"
-    r"since|were (?:made|found|detected|applied)|(?:on|from) (?:our|my|their|your) (?:side|end))\b|[.!]?$|"
-    r"[.!] )|\bnothing to (?:sync|apply|deploy|roll ?out)\b|\balready (?:up[ -]to[ -]date|synced)\b"
+    r"since|were (?:made|found|detected|applied)|(?:on|from) (?:our|my|their|your) (?:side|end))\b|[.!)\]]{0,2}$|"
+    r"[.!)\]] )|\bnothing to (?:sync|apply|deploy|roll ?out)\b|\balready (?:up[ -]to[ -]date|synced)\b"
 )
 LOG_LINE = re.compile(  # a log line, including a log-forwarding bot's "[LOG] …"
     r"^\s{0,4}(?:\[(?:LOG|Log|log)\]|\[?\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|\d{2}:\d{2}:\d{2}[.,\d]{0,7}\s|"

@@ -24,7 +24,18 @@ from bot.capture.cues import (
     without_quoted_speech,
 )
 from bot.capture.events import CJK_RULES, RULES, UNDER_WAY
-from bot.capture.guards import ACK_SENSE, GUARD, HEDGE, MENTION, NOOP, RETRO, SOCIAL, SQL, SQL_CASE
+from bot.capture.guards import (
+    ACK_SENSE,
+    GUARD,
+    HEDGE,
+    MENTION,
+    NOOP,
+    RETRO,
+    SET_ASIDE,
+    SOCIAL,
+    SQL,
+    SQL_CASE,
+)
 from bot.capture.word_gate import WordGate
 from bot.domain import Confidence
 
@@ -44,9 +55,10 @@ _DECISION_LABELS = (
 _PRESENT = re.compile(r"\b(?:\w{3,}ing|now|let'?s|we'?ll|i'?ll|going to|gonna)\b")
 _SENTENCE_BREAK = re.compile(r"[.!]\s")
 # Most lines match no event table and no guard: one scan of the words they need rules most out.
-_GATE = WordGate([*(pattern for _kind, pattern in RULES), GUARD, RETRO])
+_GATE = WordGate([*(pattern for _kind, pattern in RULES), GUARD, RETRO, SET_ASIDE])
 _GUARD_BIT = 1 << len(RULES)
 _RETRO_BIT = _GUARD_BIT << 1
+_SET_ASIDE_BIT = _RETRO_BIT << 1
 
 
 def phrase_kind(original: str) -> tuple[str, Confidence]:
@@ -68,6 +80,8 @@ def phrase_kind(original: str) -> tuple[str, Confidence]:
     text = without_negated_events(text)
     partial = False
     mask = _GATE.scan(text)
+    if mask & _SET_ASIDE_BIT and (kept := SET_ASIDE.sub(" ", text)) != text:
+        text, mask = kept, _GATE.scan(kept)  # a ticket's or PR's state, a part of the problem fixed
     retro = RETRO.search(text) if mask & _RETRO_BIT else None
     if retro:
         # "…, which is when this started" points back at the clause before it as evidence: an event

@@ -61,8 +61,13 @@ ACTION = (
     r"bascul\w*|redémarr\w*|revenir|d[ée]ployer|red[ée]ployer|geler|umschalten|umstellen|neu starten|einfrieren|"
     r"desplegar|reiniciar|volver|congelar|voltar|pausar|trocar|cambiar"
 )
-# A conditional plan may also close or downgrade ("if it stays flat we can call it resolved").
-COND_ACTION = ACTION + r"|call (?:it|this)|close|resolve|mark|downgrade|declare|stand down"
+# A conditional plan may also close or downgrade ("if it stays flat we can call it resolved"), or
+# offer to take a role ("I'll take IC if nobody else does": an offer on a condition, not a claim).
+COND_ACTION = (
+    ACTION + r"|call (?:it|this)|close|resolve|mark|downgrade|declare|stand down|"
+    r"(?:take|be|do|run|cover|handle|grab)(?: over)?(?: as)? (?:the )?(?:ic|incident commander|incident command|command|"
+    r"comms|communications|point|lead|scribe|pager)"
+)
 
 # A level reported with its trend turning down is a recovery, not an alert ("errors at 2% and dropping").
 TREND_DOWN = r"(?:dropping|falling|decreasing|recovering|going down|improving)"

@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from bot.capture.events import RULES
-from bot.capture.guards import GUARD, RETRO
+from bot.capture.guards import GUARD, RETRO, SET_ASIDE
 from bot.capture.regex_factor import branches, factored
 from bot.capture.required import requirement
 from bot.capture.word_gate import WordGate
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-PATTERNS = [*(pattern for _kind, pattern in RULES), GUARD, RETRO]
+PATTERNS = [*(pattern for _kind, pattern in RULES), GUARD, RETRO, SET_ASIDE]
 GATE = WordGate(PATTERNS)
 
 

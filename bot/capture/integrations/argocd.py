@@ -20,7 +20,10 @@ from bot.capture.integrations.registry import Match, Message, clean, integration
 _APP = r"[Aa]pplication\s{1,2}\*{0,2}([\w.-]{1,100})\*{0,2}"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
-        re.compile(_APP + r"\s{1,2}(?:has degraded|health(?: status)?\s{0,2}(?:is|:)\s{1,2}\W{0,2}Degraded)"),
+        re.compile(
+            _APP + r"\s{1,2}(?:has degraded|is (?:(?:Synced|OutOfSync) and )?Degraded\b|"
+            r"health(?: status)?\s{0,2}(?:is|:|changed to|is now)\s{1,2}\W{0,2}Degraded)"
+        ),
         "alert_firing",
     ),
     (re.compile(_APP + r"\s{1,2}sync is 'Unknown'"), "alert_firing"),

@@ -38,9 +38,12 @@ _SERVICE_OBJECT = re.compile(
     r"\s{1,2}(?:the\s)?([a-z][a-z0-9_-]{1,40})\b"
 )
 # A bare verb or noun ("Deploy api v2.0.0 to prod", "rollback api to …") names a service only when a
-# target follows - a version, to/in/from - unlike "the revert would drop", "deploy after the freeze".
+# target follows - a version, to/in/from, an environment ("Rollback checkout prod", a pipeline's name) -
+# unlike "the revert would drop", "deploy after the freeze".
 _BARE_VERBS = frozenset({"rollback", "revert", "deploy", "redeploy", "promote", "upgrade", "downgrade"})
-_TARGET_AFTER = re.compile(r"\s{1,2}(?:v?\d|to\b|in\b|on\b|from\b|into\b)|[,:]")
+_TARGET_AFTER = re.compile(
+    r"\s{1,2}(?:v?\d|to\b|in\b|on\b|from\b|into\b|(?:prod|production|staging|stg|preprod)(?![\w-]))|[,:]"
+)
 # Every verb of _SERVICE_OBJECT contains one of these; one short scan decides most messages.
 # (Searched in the lower-cased text: literal alternatives are several times faster than `[Rr]oll|…`.)
 _OBJECT_HINT = re.compile(
