@@ -28,6 +28,7 @@ from bot.capture.entries import (
     raw_of,
     ts_to_datetime,
 )
+from bot.capture.gaps import GapRecovery
 from bot.capture.known_services import KnownServices, learnable
 from bot.capture.writer import EntryWriter
 from bot.incident_state import MOVER_KINDS, entry_commander, incident_changes
@@ -100,6 +101,7 @@ class CaptureService:
         # Told the channel id whenever an incident's entries change (the live canvas listens).
         self.changed: Callable[[str], None] = lambda _channel_id: None
         self.history = HistoryReader(db, gateway, self.store_read, clock, tasks)
+        self.gaps = GapRecovery(self.history, tasks)
 
     async def close(self) -> None:
         await self.writer.close()
@@ -110,6 +112,15 @@ class CaptureService:
         """Store one new message; False when it was a redelivery or already known."""
         if not channel.is_incident or message.get("subtype") in IGNORED_SUBTYPES or "ts" not in message:
             return False
+        try:
+            return await self._capture(channel, message, event_id)
+        except Exception:
+            # Not stored (the database is down, most likely), and Slack may give up retrying: the
+            # channel is read back from this message once writes succeed again.
+            self.gaps.note(channel, message)
+            raise
+
+    async def _capture(self, channel: ChannelRef, message: Mapping[str, Any], event_id: str | None) -> bool:
         team, services = await self._services(channel, message)
         values = entry_values(
             self.classifier,
@@ -119,7 +130,7 @@ class CaptureService:
             now=self.clock(),
             services=services,
         )
-        if values["author_kind"] == "human" and values["author_id"] and not values["author_name"]:
+        if _nameless(values):
             values["author_name"] = self.gateway.cached_user_name(values["author_id"])
         stored = await self.writer.submit(PendingEntry(event_id, values), channel.name or channel.id)
         if stored:
@@ -273,10 +284,14 @@ class CaptureService:
             for m in sorted(messages, key=lambda m: float(m["ts"]))
             if m.get("subtype") not in IGNORED_SUBTYPES and not await self._is_ours(m)
         ]
+        await self._name_authors([item.values for item in pending])
         stored = await asyncio.gather(*(self.writer.submit(item, name) for item in pending))
         for item, ok in zip(pending, stored, strict=True):
             if ok:
                 self.known.learn(team, learnable(item.values), source="integration")
+                if _nameless(item.values):  # users.info failed just now: tried again later, as live
+                    author = item.values["author_id"]
+                    self.enrichment.put(Enrichment(channel.id, item.values["ts"], author, None))
         added = sum(stored)
         if added:
             async with self.db.transaction() as session:
@@ -288,6 +303,19 @@ class CaptureService:
         return added
 
     # -- internals ---------------------------------------------------------------------------
+
+    async def _name_authors(self, entries: list[dict[str, Any]]) -> None:
+        """Authors' display names for messages read back, as live capture has them: history
+        messages carry no profile. One users.info per person not yet known (cached, and shared
+        with lookups already in flight); a lookup that fails leaves the name to enrichment."""
+        nameless = {str(v["author_id"]) for v in entries if _nameless(v)}
+        names = {user: self.gateway.cached_user_name(user) for user in nameless}
+        unknown = [user for user, name in names.items() if name is None]
+        found = await asyncio.gather(*(self.gateway.user_name(u) for u in unknown), return_exceptions=True)
+        names.update((user, name) for user, name in zip(unknown, found, strict=True) if isinstance(name, str))
+        for values in entries:
+            if _nameless(values):
+                values["author_name"] = names.get(values["author_id"])
 
     async def _store(
         self,
@@ -353,7 +381,7 @@ class CaptureService:
         )
 
     def _enrichment_for(self, values: Mapping[str, Any]) -> Enrichment | None:
-        missing_name = values["author_kind"] == "human" and values["author_id"] and not values["author_name"]
+        missing_name = _nameless(values)
         wants_mark = bool(self.settings.mark_reaction) and values["kind"] not in ("other", "note")
         # Markers are cosmetic: past Slack's reactions budget the entry is kept unmarked.
         mark = self.settings.mark_reaction if wants_mark and self.gateway.reaction_budget.take() else None
@@ -373,3 +401,7 @@ class CaptureService:
                 await self.gateway.react(item.channel_id, item.ts, item.mark)
             except Exception:  # a missing marker must never cost the entry
                 log.warning("could not mark %s in %s", item.ts, item.channel_id)
+
+
+def _nameless(values: Mapping[str, Any]) -> bool:
+    return bool(values["author_kind"] == "human" and values["author_id"] and not values["author_name"])

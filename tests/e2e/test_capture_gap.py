@@ -1,0 +1,102 @@
+"""No message lost across a database outage, and entries read back from history carry names.
+
+Messages Slack delivered while the database refused writes are answered 500 (HTTP) or left
+unacknowledged (Socket Mode), and the simulated Slack gives up on them, as the real one does after
+its retries: the bot reads the channel back from the oldest of them once writes succeed again, below
+the watermark that later live messages have moved on. On SQLite and PostgreSQL, over both transports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+
+from bot.simulator.server import PostResult
+from tests.e2e import harness
+from tests.e2e.harness import Harness
+
+ON_SQLITE = (
+    "CREATE TRIGGER outage BEFORE INSERT ON timeline_entry BEGIN SELECT RAISE(ABORT, 'database down'); END",
+)
+ON_POSTGRES = (
+    "CREATE FUNCTION outage() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'database down'; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER outage BEFORE INSERT ON timeline_entry FOR EACH ROW EXECUTE FUNCTION outage()",
+)
+OFF_SQLITE = ("DROP TRIGGER outage",)
+OFF_POSTGRES = ("DROP TRIGGER outage ON timeline_entry", "DROP FUNCTION outage()")
+
+
+async def database_refuses_entries(h: Harness, refuse: bool) -> None:
+    """The database takes no timeline entry while `refuse` holds: every capture fails to commit."""
+    sqlite = h.db.is_sqlite
+    statements = (ON_SQLITE if sqlite else ON_POSTGRES) if refuse else (OFF_SQLITE if sqlite else OFF_POSTGRES)
+    async with h.db.transaction() as session:
+        for statement in statements:
+            await session.execute(sa.text(statement))
+
+
+async def stored(h: Harness, channel: str) -> Counter[str]:
+    """How many entries each message ts has (the store is exactly-once by channel and ts)."""
+    async with h.db.session() as session:
+        rows = await session.execute(
+            sa.text("SELECT ts FROM timeline_entry WHERE channel_id = :c"), {"c": channel}
+        )
+        return Counter(rows.scalars())
+
+
+async def recovered(h: Harness, channel: str, timeout: float = 30.0) -> None:
+    gaps = h.services.capture.gaps
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while gaps.pending(channel):
+        assert loop.time() < deadline, "the channel was never read back"
+        await asyncio.sleep(0.05)
+    await h.idle()
+
+
+@pytest.mark.parametrize("mode", harness.MODES)
+async def test_messages_posted_while_the_database_is_down_are_read_back_once(db_url: str, mode: str) -> None:
+    async with Harness(db_url, mode=mode) as h:
+        if h.sim.socket is not None:
+            h.sim.socket.ack_timeout = 0.3  # Socket Mode's redeliveries, then its giving up, sooner
+        h.services.capture.gaps.RETRY_SECONDS = 0.1
+        alice, bob = h.sim.add_user("alice"), h.sim.add_user("bob")
+        chan = h.sim.add_channel("incident-77", members=[alice, bob])
+        before = [
+            await h.sim.post_message(chan, alice, "[FIRING:1] HighErrorRate checkout"),
+            await h.sim.post_message(chan, bob, "ack, looking"),
+        ]
+        await database_refuses_entries(h, True)
+        during: list[PostResult] = [
+            await h.sim.post_message(chan, alice, "deploying checkout v3.1.0 to prod"),
+            await h.sim.post_message(chan, bob, "error rate still climbing"),
+            # A reply in a thread whose parent was stored before the outage: older than the gap.
+            await h.sim.post_message(chan, bob, "same stack trace as last week", thread_ts=before[0].ts),
+        ]
+        if mode == "http":
+            assert [r.status for r in during] == [500, 500, 500]
+        assert not (await stored(h, chan)).keys() & {r.ts for r in during}
+        await database_refuses_entries(h, False)
+        after = [
+            await h.sim.post_message(chan, alice, "rolling back checkout to v3.0.9"),
+            await h.sim.post_message(chan, bob, "error rate back to normal"),
+        ]
+        await recovered(h, chan)
+
+        counts = await stored(h, chan)
+        assert counts == Counter({r.ts: 1 for r in [*before, *during, *after]})
+        # Read back, not redelivered: Slack gave up on every one of them.
+        if mode == "http":
+            delivered = Counter(d.event_id for d in h.sim.deliveries)
+            assert all(delivered[r.event_id] == 1 for r in during)
+        async with h.db.session() as session:
+            rows = await session.execute(
+                sa.text("SELECT ts, capture, author_name FROM timeline_entry WHERE channel_id = :c"), {"c": chan}
+            )
+            by_ts = {row.ts: row for row in rows}
+        assert {by_ts[r.ts].capture for r in during} == {"backfill"}
+        assert [by_ts[r.ts].author_name for r in during] == ["alice", "bob", "bob"]
+
