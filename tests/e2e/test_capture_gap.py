@@ -22,7 +22,8 @@ ON_SQLITE = (
     "CREATE TRIGGER outage BEFORE INSERT ON timeline_entry BEGIN SELECT RAISE(ABORT, 'database down'); END",
 )
 ON_POSTGRES = (
-    "CREATE FUNCTION outage() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'database down'; END $$ LANGUAGE plpgsql",
+    "CREATE FUNCTION outage() RETURNS trigger LANGUAGE plpgsql"
+    " AS $$ BEGIN RAISE EXCEPTION 'database down'; END $$",
     "CREATE TRIGGER outage BEFORE INSERT ON timeline_entry FOR EACH ROW EXECUTE FUNCTION outage()",
 )
 OFF_SQLITE = ("DROP TRIGGER outage",)
@@ -31,8 +32,10 @@ OFF_POSTGRES = ("DROP TRIGGER outage ON timeline_entry", "DROP FUNCTION outage()
 
 async def database_refuses_entries(h: Harness, refuse: bool) -> None:
     """The database takes no timeline entry while `refuse` holds: every capture fails to commit."""
-    sqlite = h.db.is_sqlite
-    statements = (ON_SQLITE if sqlite else ON_POSTGRES) if refuse else (OFF_SQLITE if sqlite else OFF_POSTGRES)
+    if h.db.is_sqlite:
+        statements = ON_SQLITE if refuse else OFF_SQLITE
+    else:
+        statements = ON_POSTGRES if refuse else OFF_POSTGRES
     async with h.db.transaction() as session:
         for statement in statements:
             await session.execute(sa.text(statement))
@@ -93,10 +96,40 @@ async def test_messages_posted_while_the_database_is_down_are_read_back_once(db_
             delivered = Counter(d.event_id for d in h.sim.deliveries)
             assert all(delivered[r.event_id] == 1 for r in during)
         async with h.db.session() as session:
-            rows = await session.execute(
-                sa.text("SELECT ts, capture, author_name FROM timeline_entry WHERE channel_id = :c"), {"c": chan}
-            )
+            query = "SELECT ts, capture, author_name FROM timeline_entry WHERE channel_id = :c"
+            rows = await session.execute(sa.text(query), {"c": chan})
             by_ts = {row.ts: row for row in rows}
         assert {by_ts[r.ts].capture for r in during} == {"backfill"}
         assert [by_ts[r.ts].author_name for r in during] == ["alice", "bob", "bob"]
 
+
+@pytest.mark.parametrize("mode", harness.MODES)
+async def test_entries_read_back_carry_names_and_each_responder_is_listed_once(
+    db_url: str, mode: str
+) -> None:
+    async with Harness(db_url, mode=mode) as h:
+        alice, bob = h.sim.add_user("alice"), h.sim.add_user("bob")
+        chan = h.sim.add_channel("incident-79", members=[alice, bob])
+        await h.sim.post_message(chan, alice, "[FIRING:1] HighErrorRate checkout")
+        await h.sim.post_message(chan, alice, "ack, looking")
+        # The bot is away (a restart under load): Slack keeps these, the bot reads them back.
+        await h.sim.post_message(chan, bob, "deploying checkout v3.1.0 to prod", deliver=False)
+        await h.sim.post_message(chan, alice, "rolling back checkout to v3.0.9", deliver=False)
+        await h.sim.post_message(chan, bob, "error rate back to normal", deliver=False)
+        for _ in range(2):  # a later draft too
+            result = await h.sim.slash_command(chan, alice, "draft")
+            assert result.status == 200
+            await h.idle()
+            await h.sim.settle()
+            await h.idle()
+        drafts = [f for f in h.sim.files_in(chan) if f.name.endswith(".md")]
+        assert len(drafts) == 2
+        for draft in drafts:
+            markdown = (draft.content or b"").decode("utf-8")
+            assert "| **Responders** | alice, bob |" in markdown
+            assert alice not in markdown and bob not in markdown  # no raw user id anywhere
+        async with h.db.session() as session:
+            rows = await session.execute(
+                sa.text("SELECT author_name FROM timeline_entry WHERE capture = 'backfill'")
+            )
+            assert sorted(rows.scalars()) == ["alice", "bob", "bob"]
