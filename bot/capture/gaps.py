@@ -18,20 +18,22 @@ from typing import Any
 from bot.capture.backfill import HistoryReader
 from bot.observability.logs import outage
 from bot.slack.context import ChannelRef
-from bot.tasks import BackgroundTasks
+from bot.tasks import as_background
 
 log = logging.getLogger(__name__)
 
 
 class _Gap:
-    __slots__ = ("channel", "oldest", "threads")
+    __slots__ = ("channel", "first", "oldest", "threads")
 
-    def __init__(self, channel: ChannelRef) -> None:
+    def __init__(self, channel: ChannelRef, first: str) -> None:
         self.channel = channel
+        self.first = first  # the oldest ts not stored since the gap opened
         self.oldest: str | None = None  # oldest ts not stored and not yet in a read under way
         self.threads: set[str] = set()
 
     def add(self, ts: str, threads: set[str]) -> None:
+        self.first = min(self.first, ts, key=float)
         self.oldest = ts if self.oldest is None else min(self.oldest, ts, key=float)
         self.threads |= threads
 
@@ -46,9 +48,11 @@ class GapRecovery:
     # How often a channel's read back is tried while the database is still refusing it.
     RETRY_SECONDS = 2.0
 
-    def __init__(self, reader: HistoryReader, tasks: BackgroundTasks) -> None:
-        self.reader, self.tasks = reader, tasks
+    def __init__(self, reader: HistoryReader) -> None:
+        self.reader = reader
         self._gaps: dict[str, _Gap] = {}
+        # Its own tasks, not the bot's background work: a stop during an outage must not wait on them.
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def pending(self, channel_id: str) -> bool:
         return channel_id in self._gaps
@@ -59,9 +63,14 @@ class GapRecovery:
         threads = {str(thread)} if thread and thread != message["ts"] else set()
         gap = self._gaps.get(channel.id)
         if gap is None:
-            gap = self._gaps[channel.id] = _Gap(channel)
+            gap = self._gaps[channel.id] = _Gap(channel, str(message["ts"]))
             log.warning("a message in %s was not stored; the channel is read back once it can be", channel.id)
-            self.tasks.spawn(self._recover(gap), name=f"gap {channel.id}")
+            recover = self._recover(gap)
+            task = asyncio.get_running_loop().create_task(as_background(recover), name=f"gap {channel.id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            # Cancelled before its first step (a stop right away): close it, or Python warns.
+            task.add_done_callback(lambda done: recover.close() if done.cancelled() else None)
         gap.add(str(message["ts"]), threads)
 
     async def _recover(self, gap: _Gap) -> None:
@@ -86,3 +95,15 @@ class GapRecovery:
                     log.info("read %s back from %s: %d stored", gap.channel.id, since, progress.stored)
         finally:
             self._gaps.pop(gap.channel.id, None)
+
+    async def close(self) -> None:
+        for gap in self._gaps.values():
+            log.warning(
+                "stopping before %s was read back: messages there from ts %s on may be missing",
+                gap.channel.id,
+                gap.first,
+            )
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks))

@@ -101,9 +101,10 @@ class CaptureService:
         # Told the channel id whenever an incident's entries change (the live canvas listens).
         self.changed: Callable[[str], None] = lambda _channel_id: None
         self.history = HistoryReader(db, gateway, self.store_read, clock, tasks)
-        self.gaps = GapRecovery(self.history, tasks)
+        self.gaps = GapRecovery(self.history)
 
     async def close(self) -> None:
+        await self.gaps.close()
         await self.writer.close()
 
     # -- event stream ----------------------------------------------------------------------------
