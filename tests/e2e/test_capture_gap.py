@@ -14,6 +14,7 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
+from bot.postmortem.publish import history_reading_note
 from bot.simulator.server import PostResult
 from tests.e2e import harness
 from tests.e2e.harness import Harness
@@ -133,3 +134,19 @@ async def test_entries_read_back_carry_names_and_each_responder_is_listed_once(
                 sa.text("SELECT author_name FROM timeline_entry WHERE capture = 'backfill'")
             )
             assert sorted(rows.scalars()) == ["alice", "bob", "bob"]
+
+
+async def test_a_draft_before_the_read_back_says_history_is_still_being_read(db_url: str) -> None:
+    async with Harness(db_url) as h:
+        h.services.capture.gaps.RETRY_SECONDS = 3600.0  # the database is back; the read back not yet
+        alice = h.sim.add_user("alice")
+        chan = h.sim.add_channel("incident-80", members=[alice])
+        await h.sim.post_message(chan, alice, "ack, looking")
+        await database_refuses_entries(h, True)
+        assert (await h.sim.post_message(chan, alice, "deploying checkout v3.1.0 to prod")).status == 500
+        await database_refuses_entries(h, False)
+        await h.sim.post_message(chan, alice, "rolling back checkout to v3.0.9")
+        await h.sim.slash_command(chan, alice, "draft")
+        await h.idle()
+        [summary] = h.sim.calls_to("chat.postMessage")
+        assert history_reading_note() in str(summary.params["text"])
