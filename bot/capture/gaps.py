@@ -45,8 +45,11 @@ class _Gap:
 
 
 class GapRecovery:
-    # How often a channel's read back is tried while the database is still refusing it.
+    # A channel's read back is tried after RETRY_SECONDS, then twice as long after each failure up
+    # to MAX_RETRY_SECONDS: an outage costs no Slack call (the walk's start is a write), but a
+    # message that cannot be stored for another reason would cost a history call each time.
     RETRY_SECONDS = 2.0
+    MAX_RETRY_SECONDS = 60.0
 
     def __init__(self, reader: HistoryReader) -> None:
         self.reader = reader
@@ -77,7 +80,7 @@ class GapRecovery:
         failures = 0
         try:
             while gap.oldest is not None:
-                await asyncio.sleep(self.RETRY_SECONDS)
+                await asyncio.sleep(min(self.RETRY_SECONDS * 2**failures, self.MAX_RETRY_SECONDS))
                 since, threads = gap.take()
                 try:
                     progress = await self.reader.catch_up(gap.channel, since=since, threads=threads)
@@ -92,6 +95,7 @@ class GapRecovery:
                 if progress is None or not progress.done:  # failed, or another read of it is running
                     gap.add(since, threads)
                 else:
+                    failures = 0
                     log.info("read %s back from %s: %d stored", gap.channel.id, since, progress.stored)
         finally:
             self._gaps.pop(gap.channel.id, None)
