@@ -178,6 +178,8 @@ class CaptureService:
         if stored is not None:
             # Deploy tools often edit their own message as the rollout moves on.
             self.known.learn(team, learnable(stored), source="integration")
+            if row is None:
+                self._name_later(stored)
         self.changed(channel.id)
 
     async def on_deleted(self, channel: ChannelRef, event: Mapping[str, Any], event_id: str | None) -> None:
@@ -204,11 +206,10 @@ class CaptureService:
         now = self.clock()
         async with self.db.transaction() as session:
             row = await entry_store.get(session, channel.id, message["ts"])
+            added = None
             if row is None:
-                stored = (
-                    await self._store(session, channel, message, capture=via, now=now, services=services)
-                    is not None
-                )
+                added = await self._store(session, channel, message, capture=via, now=now, services=services)
+                stored = added is not None
             else:
                 row.hidden = False
                 if row.kind == "other":
@@ -216,6 +217,8 @@ class CaptureService:
                 row.capture = via
                 session.add(row)
                 stored = True
+        if added is not None:
+            self._name_later(added)
         if stored:
             self.changed(channel.id)
         return stored
@@ -290,9 +293,7 @@ class CaptureService:
         for item, ok in zip(pending, stored, strict=True):
             if ok:
                 self.known.learn(team, learnable(item.values), source="integration")
-                if _nameless(item.values):  # users.info failed just now: tried again later, as live
-                    author = item.values["author_id"]
-                    self.enrichment.put(Enrichment(channel.id, item.values["ts"], author, None))
+                self._name_later(item.values)  # users.info failed just now: tried again later, as live
         added = sum(stored)
         if added:
             async with self.db.transaction() as session:
@@ -318,6 +319,10 @@ class CaptureService:
             if _nameless(values):
                 values["author_name"] = names.get(values["author_id"])
 
+    def _name_later(self, values: Mapping[str, Any]) -> None:
+        if _nameless(values):
+            self.enrichment.put(Enrichment(values["channel_id"], values["ts"], values["author_id"], None))
+
     async def _store(
         self,
         session: AsyncSession,
@@ -336,6 +341,8 @@ class CaptureService:
             self.classifier, message, channel_id=channel.id, capture=capture, now=now, services=services
         )
         values["incident_id"] = incident_id
+        if _nameless(values):  # a message fetched from history, or an edit, carries no profile
+            values["author_name"] = self.gateway.cached_user_name(values["author_id"])
         if not await entry_store.insert(session, values):
             return None
         self._captured(channel, values)
