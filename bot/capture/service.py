@@ -30,6 +30,7 @@ from bot.capture.entries import (
 )
 from bot.capture.gaps import GapRecovery
 from bot.capture.known_services import KnownServices, learnable
+from bot.capture.names import name_authors, nameless
 from bot.capture.writer import EntryWriter
 from bot.incident_state import MOVER_KINDS, entry_commander, incident_changes
 from bot.observability.metrics import Metrics
@@ -131,7 +132,7 @@ class CaptureService:
             now=self.clock(),
             services=services,
         )
-        if _nameless(values):
+        if nameless(values):
             values["author_name"] = self.gateway.cached_user_name(values["author_id"])
         stored = await self.writer.submit(PendingEntry(event_id, values), channel.name or channel.id)
         if stored:
@@ -288,7 +289,7 @@ class CaptureService:
             for m in sorted(messages, key=lambda m: float(m["ts"]))
             if m.get("subtype") not in IGNORED_SUBTYPES and not await self._is_ours(m)
         ]
-        await self._name_authors([item.values for item in pending])
+        await name_authors(self.gateway, [item.values for item in pending])
         stored = await asyncio.gather(*(self.writer.submit(item, name) for item in pending))
         for item, ok in zip(pending, stored, strict=True):
             if ok:
@@ -306,21 +307,8 @@ class CaptureService:
 
     # -- internals ---------------------------------------------------------------------------
 
-    async def _name_authors(self, entries: list[dict[str, Any]]) -> None:
-        """Authors' display names for messages read back, as live capture has them: history
-        messages carry no profile. One users.info per person not yet known (cached, and shared
-        with lookups already in flight); a lookup that fails leaves the name to enrichment."""
-        nameless = {str(v["author_id"]) for v in entries if _nameless(v)}
-        names = {user: self.gateway.cached_user_name(user) for user in nameless}
-        unknown = [user for user, name in names.items() if name is None]
-        found = await asyncio.gather(*(self.gateway.user_name(u) for u in unknown), return_exceptions=True)
-        names.update((user, name) for user, name in zip(unknown, found, strict=True) if isinstance(name, str))
-        for values in entries:
-            if _nameless(values):
-                values["author_name"] = names.get(values["author_id"])
-
     def _name_later(self, values: Mapping[str, Any]) -> None:
-        if _nameless(values):
+        if nameless(values):
             self.enrichment.put(Enrichment(values["channel_id"], values["ts"], values["author_id"], None))
 
     async def _store(
@@ -341,7 +329,7 @@ class CaptureService:
             self.classifier, message, channel_id=channel.id, capture=capture, now=now, services=services
         )
         values["incident_id"] = incident_id
-        if _nameless(values):  # a message fetched from history, or an edit, carries no profile
+        if nameless(values):  # a message fetched from history, or an edit, carries no profile
             values["author_name"] = self.gateway.cached_user_name(values["author_id"])
         if not await entry_store.insert(session, values):
             return None
@@ -389,7 +377,7 @@ class CaptureService:
         )
 
     def _enrichment_for(self, values: Mapping[str, Any]) -> Enrichment | None:
-        missing_name = _nameless(values)
+        missing_name = nameless(values)
         wants_mark = bool(self.settings.mark_reaction) and values["kind"] not in ("other", "note")
         # Markers are cosmetic: past Slack's reactions budget the entry is kept unmarked.
         mark = self.settings.mark_reaction if wants_mark and self.gateway.reaction_budget.take() else None
@@ -409,7 +397,3 @@ class CaptureService:
                 await self.gateway.react(item.channel_id, item.ts, item.mark)
             except Exception:  # a missing marker must never cost the entry
                 log.warning("could not mark %s in %s", item.ts, item.channel_id)
-
-
-def _nameless(values: Mapping[str, Any]) -> bool:
-    return bool(values["author_kind"] == "human" and values["author_id"] and not values["author_name"])
