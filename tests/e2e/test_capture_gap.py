@@ -14,8 +14,10 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
+from bot.capture.backfill import just_before
 from bot.postmortem.publish import history_reading_note
 from bot.simulator.server import PostResult
+from storage import history as history_store
 from tests.e2e import harness
 from tests.e2e.harness import Harness
 
@@ -150,3 +152,38 @@ async def test_a_draft_before_the_read_back_says_history_is_still_being_read(db_
         await h.idle()
         [summary] = h.sim.calls_to("chat.postMessage")
         assert history_reading_note() in str(summary.params["text"])
+
+
+async def test_a_walk_in_progress_keeps_the_earlier_of_its_start_and_the_gap(db_url: str) -> None:
+    """A walk in the database (a draft's, a restart's) that would not read the lost message starts
+    again from just before it; one that would is resumed from where it began, not narrowed."""
+    async with Harness(db_url) as h:
+        alice = h.sim.add_user("alice")
+        chan = h.sim.add_channel("incident-81", members=[alice])
+        first = await h.sim.post_message(chan, alice, "ack, looking", deliver=False)
+        lost = await h.sim.post_message(chan, alice, "deploying checkout v3.1.0 to prod", deliver=False)
+        newer = await h.sim.post_message(chan, alice, "rolling back checkout to v3.0.9")
+        reader, ref = h.services.capture.history, await h.services.channel_ref(chan)
+
+        async def walk_from(oldest: str) -> None:
+            async with h.db.transaction() as session:
+                row = await history_store.state(session, chan)
+                history_store.start_walk(row, oldest, h.clock())
+                session.add(row)
+
+        async def read_back(since: str) -> str:
+            mark = len(h.sim.calls)
+            assert (await reader.catch_up(ref, since=since)).done
+            calls = [c for c in h.sim.calls[mark:] if c.method == "conversations.history"]
+            return str(calls[0].params["oldest"])  # where the walk read from
+
+        await walk_from(newer.ts)  # from the watermark: the lost message is older
+        assert await read_back(lost.ts) == just_before(lost.ts)
+        assert (await stored(h, chan)) == Counter({lost.ts: 1, newer.ts: 1})
+
+        await walk_from(just_before(first.ts))  # from further back: it reads the lost message anyway
+        assert await read_back(lost.ts) == just_before(first.ts)
+        assert (await stored(h, chan)) == Counter({first.ts: 1, lost.ts: 1, newer.ts: 1})
+        async with h.db.session() as session:
+            row = await history_store.find(session, chan)
+        assert row is not None and row.walk_oldest is None
