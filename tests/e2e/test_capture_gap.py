@@ -1,9 +1,11 @@
 """No message lost across a database outage, and entries read back from history carry names.
 
-Messages Slack delivered while the database refused writes are answered 500 (HTTP) or left
-unacknowledged (Socket Mode), and the simulated Slack gives up on them, as the real one does after
-its retries: the bot reads the channel back from the oldest of them once writes succeed again, below
-the watermark that later live messages have moved on. On SQLite and PostgreSQL, over both transports.
+Messages Slack delivered while the database refused writes (a trigger refusing every entry, on both
+databases) or could not be reached (PostgreSQL behind a link that is cut) are answered 500 (HTTP) or
+left unacknowledged (Socket Mode), and the simulated Slack gives up on them, as the real one does
+after its retries: the bot reads the channel back from the oldest of them once writes succeed again,
+below the watermark that later live messages have moved on. On SQLite and PostgreSQL, over both
+transports.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections import Counter
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from bot.capture.backfill import just_before
 from bot.postmortem.publish import history_reading_note
@@ -187,3 +190,63 @@ async def test_a_walk_in_progress_keeps_the_earlier_of_its_start_and_the_gap(db_
         async with h.db.session() as session:
             row = await history_store.find(session, chan)
         assert row is not None and row.walk_oldest is None
+
+
+class CuttableLink:
+    """A TCP link to PostgreSQL that can be cut (open connections reset, new ones refused) and
+    restored: the database unreachable, as a network or failover outage makes it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.server: asyncio.Server | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
+
+    async def up(self, port: int = 0) -> int:
+        self.server = await asyncio.start_server(self._link, "127.0.0.1", port)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def down(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+        for writer in list(self.writers):
+            writer.transport.abort()
+        self.writers.clear()
+
+    async def _link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(self.host, self.port)
+        self.writers |= {writer, up_writer}
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+
+async def test_messages_posted_while_postgres_is_unreachable_are_read_back_once(pg_url: str) -> None:
+    url = make_url(pg_url)
+    link = CuttableLink(url.host or "127.0.0.1", url.port or 5432)
+    port = await link.up()
+    try:
+        async with Harness(url.set(port=port).render_as_string(hide_password=False)) as h:
+            h.services.capture.gaps.RETRY_SECONDS = 0.1
+            alice = h.sim.add_user("alice")
+            chan = h.sim.add_channel("incident-82", members=[alice])
+            before = await h.sim.post_message(chan, alice, "ack, looking")
+            await link.down()
+            during = [await h.sim.post_message(chan, alice, f"still looking at shard s{i}") for i in range(3)]
+            assert {r.status for r in during} == {500}
+            await link.up(port)
+            after = await h.sim.post_message(chan, alice, "rolling back checkout to v3.0.9")
+            assert after.status == 200
+            await recovered(h, chan)
+            assert await stored(h, chan) == Counter({r.ts: 1 for r in [before, *during, after]})
+    finally:
+        await link.down()
