@@ -118,6 +118,7 @@ async def test_entries_read_back_carry_names_and_each_responder_is_listed_once(
         chan = h.sim.add_channel("incident-79", members=[alice, bob])
         await h.sim.post_message(chan, alice, "[FIRING:1] HighErrorRate checkout")
         await h.sim.post_message(chan, alice, "ack, looking")
+        await h.idle()  # live entries' names come after the ack, from users.info
         # The bot is away (a restart under load): Slack keeps these, the bot reads them back.
         await h.sim.post_message(chan, bob, "deploying checkout v3.1.0 to prod", deliver=False)
         await h.sim.post_message(chan, alice, "rolling back checkout to v3.0.9", deliver=False)
