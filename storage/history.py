@@ -55,6 +55,20 @@ def finish_walk(row: ChannelHistoryRow, now: datetime) -> None:
     row.updated_at = now
 
 
+def covers(row: ChannelHistoryRow, ts: str) -> bool:
+    """Whether the walk under way reads the message at `ts`: it reads from the newest message there
+    was at its first page back to `walk_oldest`; a message newer than that first page is not in it."""
+    if row.walk_oldest is None or float(row.walk_oldest) >= float(ts):
+        return False
+    if row.walk_newest is None:  # no message read yet: covered only if no page was read either
+        return not row.walk_pages_done and row.walk_cursor is None
+    return float(ts) <= float(row.walk_newest)
+
+
+def earlier(a: str | None, b: str) -> str:
+    return b if a is None else min(a, b, key=float)
+
+
 def later(a: str | None, b: str | None) -> str | None:
     if a is None or b is None:
         return a or b

@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from bot.slack.context import ChannelRef
@@ -49,6 +50,12 @@ class Progress:
 
 class _OutOfTime(Exception):
     pass
+
+
+def just_before(ts: str) -> str:
+    """The `oldest` whose read includes the message at `ts` (Slack's `oldest` is exclusive)."""
+    micros = int(Decimal(ts) * 1_000_000) - 1
+    return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
 
 class Pacer:
@@ -107,12 +114,18 @@ class HistoryReader:
         channel: ChannelRef,
         *,
         from_start: bool = False,
+        since: str | None = None,
+        threads: Collection[str] = (),
         max_calls: int | None = None,
         max_seconds: float | None = None,
     ) -> Progress:
         """Read what the bot has not seen. Within the budget (calls, seconds) when one is given; what
         is left then goes on in the background and `done` is False. `from_start`: the bot joined late,
-        so the read goes back past what it captured live (to its last read, or the beginning)."""
+        so the read goes back past what it captured live (to its last read, or the beginning).
+        `since`: the message at this ts could not be stored (the database was down), nor perhaps
+        anything after it: the read goes back to it, below the watermark, and a walk under way that
+        would miss it starts again from the earlier of the two. `threads`: threads whose replies
+        were not stored, read whole (their parent may be older than `since`)."""
         if not channel.is_incident:
             return Progress(True, 0, 0)
         if channel.id in self._walking:
@@ -121,7 +134,7 @@ class HistoryReader:
         deadline = None if max_seconds is None else self.pacer.clock() + max_seconds
         calls = stored = 0
         try:
-            await self._begin(channel.id, from_start)
+            await self._begin(channel.id, from_start, since, threads)
             while max_calls is None or calls < max_calls:
                 calls += 1
                 try:
@@ -154,13 +167,20 @@ class HistoryReader:
         finally:
             self._walking.discard(channel.id)
 
-    async def _begin(self, channel_id: str, from_start: bool) -> None:
+    async def _begin(
+        self, channel_id: str, from_start: bool, since: str | None, threads: Collection[str]
+    ) -> None:
         async with self.db.transaction() as session:
             row = await history_store.state(session, channel_id)
-            if row.walk_oldest is None:
+            if since is not None and not history_store.covers(row, since):
+                oldest = history_store.earlier(row.walk_oldest, just_before(since))
+                history_store.start_walk(row, oldest, self.clock())
+            elif row.walk_oldest is None:
                 seen = None if from_start else await history_store.newest_live_ts(session, channel_id)
                 history_store.start_walk(row, history_store.later(row.read_ts, seen) or "0", self.clock())
-                session.add(row)
+            if missing := [t for t in sorted(threads, key=float) if t not in row.walk_threads]:
+                row.walk_threads = [*row.walk_threads, *missing]
+            session.add(row)
             self.pacer.paced = self.pacer.paced or row.paced
 
     async def _step(self, channel: ChannelRef, deadline: float | None) -> tuple[bool, int]:

@@ -28,7 +28,9 @@ from bot.capture.entries import (
     raw_of,
     ts_to_datetime,
 )
+from bot.capture.gaps import GapRecovery
 from bot.capture.known_services import KnownServices, learnable
+from bot.capture.names import name_authors, nameless
 from bot.capture.writer import EntryWriter
 from bot.incident_state import MOVER_KINDS, entry_commander, incident_changes
 from bot.observability.metrics import Metrics
@@ -100,8 +102,10 @@ class CaptureService:
         # Told the channel id whenever an incident's entries change (the live canvas listens).
         self.changed: Callable[[str], None] = lambda _channel_id: None
         self.history = HistoryReader(db, gateway, self.store_read, clock, tasks)
+        self.gaps = GapRecovery(self.history)
 
     async def close(self) -> None:
+        await self.gaps.close()
         await self.writer.close()
 
     # -- event stream ----------------------------------------------------------------------------
@@ -110,6 +114,15 @@ class CaptureService:
         """Store one new message; False when it was a redelivery or already known."""
         if not channel.is_incident or message.get("subtype") in IGNORED_SUBTYPES or "ts" not in message:
             return False
+        try:
+            return await self._capture(channel, message, event_id)
+        except Exception:
+            # Not stored (the database is down, most likely), and Slack may give up retrying: the
+            # channel is read back from this message once writes succeed again.
+            self.gaps.note(channel, message)
+            raise
+
+    async def _capture(self, channel: ChannelRef, message: Mapping[str, Any], event_id: str | None) -> bool:
         team, services = await self._services(channel, message)
         values = entry_values(
             self.classifier,
@@ -119,7 +132,7 @@ class CaptureService:
             now=self.clock(),
             services=services,
         )
-        if values["author_kind"] == "human" and values["author_id"] and not values["author_name"]:
+        if nameless(values):
             values["author_name"] = self.gateway.cached_user_name(values["author_id"])
         stored = await self.writer.submit(PendingEntry(event_id, values), channel.name or channel.id)
         if stored:
@@ -166,6 +179,8 @@ class CaptureService:
         if stored is not None:
             # Deploy tools often edit their own message as the rollout moves on.
             self.known.learn(team, learnable(stored), source="integration")
+            if row is None:
+                self._name_later(stored)
         self.changed(channel.id)
 
     async def on_deleted(self, channel: ChannelRef, event: Mapping[str, Any], event_id: str | None) -> None:
@@ -192,11 +207,10 @@ class CaptureService:
         now = self.clock()
         async with self.db.transaction() as session:
             row = await entry_store.get(session, channel.id, message["ts"])
+            added = None
             if row is None:
-                stored = (
-                    await self._store(session, channel, message, capture=via, now=now, services=services)
-                    is not None
-                )
+                added = await self._store(session, channel, message, capture=via, now=now, services=services)
+                stored = added is not None
             else:
                 row.hidden = False
                 if row.kind == "other":
@@ -204,6 +218,8 @@ class CaptureService:
                 row.capture = via
                 session.add(row)
                 stored = True
+        if added is not None:
+            self._name_later(added)
         if stored:
             self.changed(channel.id)
         return stored
@@ -273,10 +289,12 @@ class CaptureService:
             for m in sorted(messages, key=lambda m: float(m["ts"]))
             if m.get("subtype") not in IGNORED_SUBTYPES and not await self._is_ours(m)
         ]
+        await name_authors(self.gateway, [item.values for item in pending])
         stored = await asyncio.gather(*(self.writer.submit(item, name) for item in pending))
         for item, ok in zip(pending, stored, strict=True):
             if ok:
                 self.known.learn(team, learnable(item.values), source="integration")
+                self._name_later(item.values)  # users.info failed just now: tried again later, as live
         added = sum(stored)
         if added:
             async with self.db.transaction() as session:
@@ -288,6 +306,10 @@ class CaptureService:
         return added
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _name_later(self, values: Mapping[str, Any]) -> None:
+        if nameless(values):
+            self.enrichment.put(Enrichment(values["channel_id"], values["ts"], values["author_id"], None))
 
     async def _store(
         self,
@@ -307,6 +329,8 @@ class CaptureService:
             self.classifier, message, channel_id=channel.id, capture=capture, now=now, services=services
         )
         values["incident_id"] = incident_id
+        if nameless(values):  # a message fetched from history, or an edit, carries no profile
+            values["author_name"] = self.gateway.cached_user_name(values["author_id"])
         if not await entry_store.insert(session, values):
             return None
         self._captured(channel, values)
@@ -353,7 +377,7 @@ class CaptureService:
         )
 
     def _enrichment_for(self, values: Mapping[str, Any]) -> Enrichment | None:
-        missing_name = values["author_kind"] == "human" and values["author_id"] and not values["author_name"]
+        missing_name = nameless(values)
         wants_mark = bool(self.settings.mark_reaction) and values["kind"] not in ("other", "note")
         # Markers are cosmetic: past Slack's reactions budget the entry is kept unmarked.
         mark = self.settings.mark_reaction if wants_mark and self.gateway.reaction_budget.take() else None

@@ -244,7 +244,7 @@ def build_report(
     claims = build_claims(changes, alerts, metrics, sure)
     state = derive_state(incident, ordered)
 
-    responders: dict[str, None] = {}
+    responders: dict[str, str] = {}  # user id (or name, without one) → name
     services: dict[str, None] = {}
     environments: dict[str, None] = {}
     by_kind: dict[str, int] = dict.fromkeys(ALL_KINDS, 0)
@@ -253,9 +253,11 @@ def build_report(
         by_kind[e.kind] = by_kind.get(e.kind, 0) + 1
         if e.author_kind == "human":
             human += 1
-            name = e.author_name or e.author_id
-            if name:
-                responders.setdefault(name, None)
+            # One person, whatever the path their entries took: keyed by user id, named when any
+            # of their entries has the name.
+            person = e.author_id or e.author_name
+            if person and responders.get(person, person) == person:
+                responders[person] = e.author_name or person
         if e.kind != "other":
             for s in ref_values(e.refs, "service") or ((inherited[e.ts],) if e.ts in inherited else ()):
                 services.setdefault(s, None)
@@ -305,7 +307,7 @@ def build_report(
         artifacts=tuple(artifacts(sure)),
         flags=tuple(policy_flags(changes, policy)),
         actions=_actions(followups, now),
-        responders=tuple(responders),
+        responders=tuple(responders.values()),
         counts=counts,
         summary=" ".join(c.statement for c in claims[:6]),
         tz=tz,

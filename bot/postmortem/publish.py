@@ -127,7 +127,8 @@ async def publish(services: Services, channel_id: str, user_id: str | None, temp
             max_calls=DRAFT_HISTORY_CALLS,
             max_seconds=DRAFT_HISTORY_SECONDS,
         )
-        still_reading = not history.done
+        # Messages the database could not store are not read back yet: the draft lacks them too.
+        still_reading = not history.done or services.capture.gaps.pending(channel_id)
     except Exception as exc:
         log.warning(
             "reading history before drafting %s failed (%s); drafting from what is stored", channel_id, exc

@@ -131,8 +131,10 @@ async def test_capture_reaction_on_message_the_bot_never_saw(db_url: str) -> Non
         missed = await h.sim.post_message(chan, alice, "deploying the hotfix to prod", deliver=False)
         assert await entry(h, missed.ts) is None
         await h.sim.add_reaction(chan, missed.ts, alice, "pushpin")
+        await h.idle()
         row = await entry(h, missed.ts)
         assert row is not None and row["kind"] == "deploy" and row["capture"] == "reaction"
+        assert row["author_name"] == "alice"  # read from Slack without a profile: named as live ones
 
 
 async def test_undo_reaction_takes_auto_entry_out(db_url: str) -> None:
