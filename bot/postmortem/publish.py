@@ -84,8 +84,16 @@ def as_of(report_inputs: tuple[Any, list[Any]]) -> datetime:
 
 
 async def render_for_channel(
-    db: Database, renderer: TemplateRenderer, settings: Settings, channel: str, template: str = "postmortem"
+    db: Database,
+    renderer: TemplateRenderer,
+    settings: Settings,
+    channel: str,
+    template: str = "postmortem",
+    *,
+    still_reading: bool = False,
 ) -> RenderedDraft:
+    """`still_reading`: the caller knows of messages not read back yet (besides a walk under way,
+    which the database records)."""
     async with db.session() as session:
         row = await incident_store.find_row(session, channel)
         if row is None or row.id is None:
@@ -94,7 +102,7 @@ async def render_for_channel(
         entries = await entry_store.timeline(session, row.id)
         followups = await followup_store.list_for_incident(session, row.id)
         history = await history_store.find(session, row.channel_id)
-    reading = history is not None and history.walk_oldest is not None  # a walk not finished yet
+    reading = still_reading or (history is not None and history.walk_oldest is not None)
 
     def assemble_and_render() -> tuple[Report, str]:
         report = build_report(
@@ -134,7 +142,9 @@ async def publish(services: Services, channel_id: str, user_id: str | None, temp
             "reading history before drafting %s failed (%s); drafting from what is stored", channel_id, exc
         )
         still_reading = False
-    draft = await render_for_channel(services.db, services.renderer, services.settings, channel_id, template)
+    draft = await render_for_channel(
+        services.db, services.renderer, services.settings, channel_id, template, still_reading=still_reading
+    )
     async with services.db.transaction() as session:
         previous = await draft_store.latest(session, draft.incident_id)
         row = await draft_store.add(
@@ -157,7 +167,7 @@ async def publish(services: Services, channel_id: str, user_id: str | None, temp
         return summary_blocks(draft.report, version=version, changed=changed)
 
     blocks, fallback = await asyncio.to_thread(summarise)
-    if still_reading or draft.report.header.history_incomplete:
+    if draft.report.header.history_incomplete:
         note = history_reading_note()
         blocks = [*blocks, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
         fallback = f"{fallback}\n{note}"

@@ -156,6 +156,8 @@ async def test_a_draft_before_the_read_back_says_history_is_still_being_read(db_
         await h.idle()
         [summary] = h.sim.calls_to("chat.postMessage")
         assert history_reading_note() in str(summary.params["text"])
+        [file] = h.sim.files_in(chan)  # the file outlives the message: it says so too
+        assert file.content is not None and b"**Incomplete:**" in file.content
 
 
 async def test_a_walk_in_progress_keeps_the_earlier_of_its_start_and_the_gap(db_url: str) -> None:
