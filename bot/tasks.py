@@ -58,5 +58,8 @@ class BackgroundTasks:
 
     async def close(self, timeout: float = 10.0) -> None:
         await self.idle(timeout)
-        for task in list(self._tasks):
+        cancelled = list(self._tasks)
+        for task in cancelled:
             task.cancel()
+        if cancelled:  # their `finally` blocks run before the database and Slack session close
+            await asyncio.wait(cancelled)

@@ -18,7 +18,7 @@ from typing import Any
 from bot.capture.backfill import HistoryReader
 from bot.observability.logs import outage
 from bot.slack.context import ChannelRef
-from bot.tasks import as_background
+from bot.tasks import BackgroundTasks
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class GapRecovery:
         self.reader = reader
         self._gaps: dict[str, _Gap] = {}
         # Its own tasks, not the bot's background work: a stop during an outage must not wait on them.
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks()
 
     def pending(self, channel_id: str) -> bool:
         return channel_id in self._gaps
@@ -68,12 +68,7 @@ class GapRecovery:
         if gap is None:
             gap = self._gaps[channel.id] = _Gap(channel, str(message["ts"]))
             log.warning("a message in %s was not stored; the channel is read back once it can be", channel.id)
-            recover = self._recover(gap)
-            task = asyncio.get_running_loop().create_task(as_background(recover), name=f"gap {channel.id}")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            # Cancelled before its first step (a stop right away): close it, or Python warns.
-            task.add_done_callback(lambda done: recover.close() if done.cancelled() else None)
+            self._tasks.spawn(self._recover(gap), name=f"gap {channel.id}")
         gap.add(str(message["ts"]), threads)
 
     async def _recover(self, gap: _Gap) -> None:
@@ -107,7 +102,4 @@ class GapRecovery:
                 gap.channel.id,
                 gap.first,
             )
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.wait(list(self._tasks))
+        await self._tasks.close(timeout=0)
