@@ -5,17 +5,20 @@ itself (SIGTERM → exit 0, a refused app token → exit 2, Slack unreachable �
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
 import sys
 import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
 import sqlalchemy as sa
 
 from bot.simulator.server import SlackSimulator
+from bot.simulator.socket_mode import SocketModeServer
 from storage.db import Database
 from tests.e2e.harness import Harness
 from tests.e2e.test_startup import wait_status
@@ -114,6 +117,29 @@ async def scribe_socket(
     )  # fmt: skip
 
 
+@contextlib.asynccontextmanager
+async def socket_bot(
+    tmp_path: Path, prepare: Callable[[SocketModeServer], None] = lambda _server: None
+) -> AsyncIterator[tuple[SlackSimulator, SocketModeServer, asyncio.subprocess.Process, int]]:
+    """`scribe socket` (/healthz on the port yielded) against a simulator speaking Socket Mode,
+    `prepare`d before the process starts; afterwards the process is killed if it still runs."""
+    sim = SlackSimulator()
+    server = sim.enable_socket_mode()
+    prepare(server)
+    await sim.start()
+    port = free_port()
+    proc = await scribe_socket(
+        env_for(tmp_path, SLACK_API_URL=sim.api_url, SLACK_APP_TOKEN=server.app_token), tmp_path, port
+    )
+    try:
+        yield sim, server, proc, port
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await sim.stop()
+
+
 async def wait_for_line(proc: asyncio.subprocess.Process, needle: str, timeout: float = 30.0) -> list[str]:
     assert proc.stderr is not None
     lines: list[str] = []
@@ -128,24 +154,13 @@ async def wait_for_line(proc: asyncio.subprocess.Process, needle: str, timeout: 
 
 
 async def test_sigterm_shuts_down_cleanly_with_exit_0(tmp_path: Path) -> None:
-    sim = SlackSimulator()
-    server = sim.enable_socket_mode()
-    await sim.start()
-    proc = await scribe_socket(
-        env_for(tmp_path, SLACK_API_URL=sim.api_url, SLACK_APP_TOKEN=server.app_token), tmp_path
-    )
-    try:
+    async with socket_bot(tmp_path) as (sim, _server, proc, _port):
         await wait_for_line(proc, "connected to Slack in Socket Mode")
         alice = sim.add_user("alice")
         chan = sim.add_channel("incident-term", members=[alice])
         assert (await sim.post_message(chan, alice, "ack, IC here")).status == 200
         stopped = await sigterm(proc)
         assert stopped < 3.0
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        await sim.stop()
 
 
 async def sigterm(proc: asyncio.subprocess.Process) -> float:
@@ -203,22 +218,11 @@ async def test_sigterm_with_envelopes_in_flight_acks_them_first_and_loses_none(t
 
 
 async def test_sigterm_is_prompt_when_slack_never_answers_the_close(tmp_path: Path) -> None:
-    sim = SlackSimulator()
-    server = sim.enable_socket_mode()
-    await sim.start()
-    proc = await scribe_socket(
-        env_for(tmp_path, SLACK_API_URL=sim.api_url, SLACK_APP_TOKEN=server.app_token), tmp_path
-    )
-    try:
+    async with socket_bot(tmp_path) as (_sim, server, proc, _port):
         await wait_for_line(proc, "connected to Slack in Socket Mode")
         server.stall()  # the bot's close frame will go unanswered (aiohttp would wait 10 s)
         stopped = await sigterm(proc)
         assert stopped < 3.0
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        await sim.stop()
 
 
 async def test_refused_app_token_exits_2_with_one_line_naming_it(tmp_path: Path) -> None:
@@ -264,14 +268,7 @@ async def test_unreachable_slack_logs_one_line_per_retry_and_stops_on_sigterm(tm
 
 
 async def test_healthz_and_metrics_of_a_real_socket_process(tmp_path: Path) -> None:
-    sim = SlackSimulator()
-    server = sim.enable_socket_mode()
-    await sim.start()
-    port = free_port()
-    proc = await scribe_socket(
-        env_for(tmp_path, SLACK_API_URL=sim.api_url, SLACK_APP_TOKEN=server.app_token), tmp_path, port
-    )
-    try:
+    async with socket_bot(tmp_path) as (sim, _server, proc, port):
         lines = await wait_for_line(proc, "connected to Slack in Socket Mode")
         [listening] = [line for line in lines if "listening on" in line]
         assert f"http://127.0.0.1:{port}" in listening and f"{tmp_path}/s.db" in listening
@@ -291,11 +288,6 @@ async def test_healthz_and_metrics_of_a_real_socket_process(tmp_path: Path) -> N
         await sim.stop()  # Slack goes away: the connection with it
         assert (await wait_status(port, 503))["slack"] == "disconnected"
         await sigterm(proc)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        await sim.stop()
 
 
 async def test_healthz_503_while_slack_is_unreachable_then_200(tmp_path: Path) -> None:
@@ -335,15 +327,10 @@ async def test_port_in_use_exits_2_with_one_line(tmp_path: Path) -> None:
 
 
 async def test_sigterm_while_the_websocket_cannot_open_exits_promptly(tmp_path: Path) -> None:
-    sim = SlackSimulator()
-    server = sim.enable_socket_mode()
-    server.links_down = True  # the Web API answers, the WebSocket never opens
-    await sim.start()
-    port = free_port()
-    proc = await scribe_socket(
-        env_for(tmp_path, SLACK_API_URL=sim.api_url, SLACK_APP_TOKEN=server.app_token), tmp_path, port
-    )
-    try:
+    def links_down(server: SocketModeServer) -> None:
+        server.links_down = True  # the Web API answers, the WebSocket never opens
+
+    async with socket_bot(tmp_path, links_down) as (_sim, _server, proc, port):
         await wait_for_line(proc, "Socket Mode connection did not open")
         await wait_for_line(proc, "retrying in")  # the database gate's line may come first
         [failed] = await wait_for_line(proc, "retrying in")  # one line per try, nothing between
@@ -351,11 +338,6 @@ async def test_sigterm_while_the_websocket_cannot_open_exits_promptly(tmp_path: 
         assert (await wait_status(port, 503))["slack"] == "disconnected"  # token fine, no connection
         stopped = await sigterm(proc)
         assert stopped < 3.0
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        await sim.stop()
 
 
 async def test_healthz_503_while_the_database_is_unreachable(tmp_path: Path) -> None:

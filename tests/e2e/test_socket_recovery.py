@@ -11,10 +11,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.simulator.server import SlackSimulator
 from bot.simulator.socket_mode import SocketModeServer
 from tests.e2e.harness import Harness
-from tests.e2e.test_socket import entries, env_for, free_port, scribe_socket, sigterm_logs, wait_for_line
+from tests.e2e.test_socket import entries, sigterm_logs, socket_bot, wait_for_line
 from tests.e2e.test_startup import wait_status
 
 
@@ -35,14 +34,7 @@ async def lose_connection(server: SocketModeServer, how: str) -> None:
 async def test_a_reconnect_slack_refuses_for_a_while_is_retried_until_connected(
     tmp_path: Path, how: str
 ) -> None:
-    sim = SlackSimulator()
-    server = sim.enable_socket_mode()
-    await sim.start()
-    port = free_port()
-    proc = await scribe_socket(
-        env_for(tmp_path, SLACK_API_URL=sim.api_url, SLACK_APP_TOKEN=server.app_token), tmp_path, port
-    )
-    try:
+    async with socket_bot(tmp_path) as (sim, server, proc, port):
         await wait_for_line(proc, "connected to Slack in Socket Mode")
         assert (await wait_status(port, 200))["slack"] == "ok"
         alice = sim.add_user("alice")
@@ -66,22 +58,10 @@ async def test_a_reconnect_slack_refuses_for_a_while_is_retried_until_connected(
         )
         _took, err = await sigterm_logs(proc)
         assert " ERROR " not in err
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        await sim.stop()
 
 
 async def test_an_app_token_refused_on_a_reconnect_ends_the_process_with_exit_2(tmp_path: Path) -> None:
-    sim = SlackSimulator()
-    server = sim.enable_socket_mode()
-    await sim.start()
-    port = free_port()
-    proc = await scribe_socket(
-        env_for(tmp_path, SLACK_API_URL=sim.api_url, SLACK_APP_TOKEN=server.app_token), tmp_path, port
-    )
-    try:
+    async with socket_bot(tmp_path) as (_sim, server, proc, _port):
         await wait_for_line(proc, "connected to Slack in Socket Mode")
         server.refused[server.app_token] = "token_revoked"
         await server.refresh()
@@ -91,11 +71,6 @@ async def test_an_app_token_refused_on_a_reconnect_ends_the_process_with_exit_2(
         assert lines[-1] == "scribe: SLACK_APP_TOKEN was refused by Slack (token_revoked)"
         assert [line for line in lines if "SLACK_APP_TOKEN" in line] == lines[-1:]  # said once
         assert "Traceback" not in err.decode() and " ERROR " not in err.decode()
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        await sim.stop()
 
 
 def malformed(channel: str, user: str) -> list[tuple[str, object]]:
